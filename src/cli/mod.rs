@@ -1,0 +1,55 @@
+//! The command line: `pacto-lsp check`, `--version`, `--help`.
+//!
+//! Output goes to the writers passed in, so tests can capture it; `main` passes stdout/stderr.
+
+mod check;
+
+use std::io::Write;
+
+pub use check::check;
+
+/// Exit codes, as in the spec: 0 no errors, 1 errors found, 2 usage or I/O error.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+pub const USAGE: &str = "\
+pacto-lsp: language server and CLI for Pacto service contracts
+
+Usage:
+  pacto-lsp [--stdio]                 run the language server over stdio
+  pacto-lsp check [PATH...] [OPTIONS]  validate bundles (a directory holding pacto.yaml, or the file)
+
+Check options:
+  --format text|json   output format (default: text)
+  --readiness          evaluate the readiness gate (READINESS_GATE_UNMET)
+  --today YYYY-MM-DD   the date readiness is judged against (default: $PACTO_TODAY, else today in UTC)
+  --warn-days N        hint about readiness checks expiring within N days (default: 14)
+
+Other:
+  --version            print the version
+  --help               print this help
+";
+
+/// Runs a CLI subcommand. `args` excludes the program name. Returns the process exit code.
+pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let Some(first) = args.first() else {
+        let _ = write!(err, "{USAGE}");
+        return EXIT_USAGE;
+    };
+    match first.as_str() {
+        "check" => check(&args[1..], out, err),
+        "--version" | "-V" | "version" => {
+            let _ = writeln!(out, "pacto-lsp {}", env!("CARGO_PKG_VERSION"));
+            EXIT_OK
+        }
+        "--help" | "-h" | "help" => {
+            let _ = write!(out, "{USAGE}");
+            EXIT_OK
+        }
+        other => {
+            let _ = writeln!(err, "error: unknown command `{other}`; run `pacto-lsp --help`");
+            EXIT_USAGE
+        }
+    }
+}

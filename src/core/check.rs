@@ -1,0 +1,198 @@
+//! The whole check of one contract text: YAML, then every validation layer, merged.
+//!
+//! Unlike upstream's CLI, later layers run even when earlier ones found errors (as long as the
+//! YAML parsed), and a problem is reported once: where a cross-field rule describes the same
+//! problem as a schema error, the cross-field finding (more precise) replaces the schema one.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::core::bundle::BundleRef;
+use crate::core::date::Date;
+use crate::core::finding::{Anchor, Code, Finding, Issue, Layer, Severity};
+use crate::core::model::Contract;
+use crate::core::path::Path;
+use crate::core::policy::{self, PolicyResolver};
+use crate::core::readiness::{self, Report};
+use crate::core::rules::{self, Context};
+use crate::core::schema::SchemaVersion;
+use crate::core::structural;
+use crate::core::yaml::{self, Parsed, ProblemKind};
+
+/// What a check depends on besides the text.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The UTC calendar date readiness is judged against.
+    pub today: Date,
+    /// Whether to evaluate the readiness gate (`--readiness`).
+    pub readiness_gate: bool,
+    /// Checks expiring within this many days get a hint.
+    pub warn_days: i64,
+}
+
+/// Where the contract lives: its bundle (for file rules) and how policy refs are resolved.
+#[derive(Clone, Copy, Default)]
+pub struct Environment<'a> {
+    pub bundle: Option<&'a BundleRef>,
+    pub resolver: Option<&'a dyn PolicyResolver>,
+}
+
+/// Everything one check learned; editors reuse the tree and the model.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub parsed: Parsed,
+    /// The document as JSON; `None` when the YAML did not parse.
+    pub document: Option<Value>,
+    /// The format the contract declares, if it is one we implement.
+    pub version: Option<SchemaVersion>,
+    pub contract: Option<Contract>,
+    pub readiness: Option<Report>,
+    /// Sorted by position.
+    pub findings: Vec<Finding>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|it| it.severity == Severity::Error)
+    }
+}
+
+/// Checks one contract text.
+pub fn analyze(text: &str, options: &Options, env: &Environment<'_>) -> Analysis {
+    let parsed = yaml::parse(text);
+    let mut issues: Vec<Finding> = parsed.problems.iter().map(problem_finding).collect();
+    let mut analysis = Analysis { parsed, ..Analysis::default() };
+    if !analysis.parsed.is_complete() {
+        analysis.findings = sorted(issues);
+        return analysis;
+    }
+    let tree = &analysis.parsed.tree;
+    let document = match tree.document_json() {
+        Ok(it) => it,
+        Err(yaml::JsonError::TooLarge { budget }) => {
+            let message =
+                format!("expanding YAML aliases would create more than {budget} nodes; the document is not checked");
+            issues.push(
+                Issue::new(Code::YAML_PARSE_ERROR, Path::root(), Anchor::Object, message).into_finding(text, tree),
+            );
+            analysis.findings = sorted(issues);
+            return analysis;
+        }
+    };
+
+    let (version, layered) = detect_version(&document, &mut issues, text, tree);
+    let mut structural_issues = Vec::new();
+    if let (Some(version), true) = (version, layered) {
+        structural_issues = structural::check(version, &document);
+    }
+    let contract = Contract::from_json(&document);
+    let mut layer_issues = Vec::new();
+    if let Some(version) = version {
+        let has_readiness = version == SchemaVersion::V1_1;
+        let ctx = Context {
+            contract: &contract,
+            document: &document,
+            bundle: env.bundle.map(|it| &*it.files),
+            has_readiness,
+        };
+        layer_issues.extend(rules::cross_field(&ctx));
+        layer_issues.extend(rules::semantic(&ctx));
+        layer_issues.extend(policy::enforce(&contract, &document, env.bundle, env.resolver));
+        if has_readiness
+            && let Some(report) = contract.readiness.as_ref().and_then(|it| readiness::score(it, options.today))
+        {
+            layer_issues.extend(readiness::expiry(&report, options.warn_days));
+            if options.readiness_gate {
+                layer_issues.extend(readiness::gate(&report));
+            }
+            analysis.readiness = Some(report);
+        }
+    }
+
+    // A cross-field finding about the same subject replaces the schema error.
+    let covered: HashSet<&Path> = layer_issues
+        .iter()
+        .filter(|it| it.code.layer() == Layer::CrossField && it.code.severity() == Severity::Error)
+        .map(|it| &it.path)
+        .collect();
+    for described in structural_issues {
+        if covered.contains(&described.subject) {
+            continue;
+        }
+        let issue = Issue::new(Code::SCHEMA_VIOLATION, described.path, described.anchor, described.message);
+        issues.push(issue.into_finding(text, tree));
+    }
+    issues.extend(layer_issues.into_iter().map(|it| it.into_finding(text, tree)));
+
+    analysis.findings = sorted(issues);
+    analysis.document = Some(document);
+    analysis.version = version;
+    analysis.contract = Some(contract);
+    analysis
+}
+
+/// Reads `pactoVersion`. Returns the version whose rules apply and whether the structural layer
+/// may run; reports `UNSUPPORTED_PACTO_VERSION` otherwise. An unquoted `1.0` / `1.1` is
+/// unsupported (YAML reads a number), but the other layers still run with that version.
+fn detect_version(
+    document: &Value,
+    issues: &mut Vec<Finding>,
+    text: &str,
+    tree: &yaml::Tree,
+) -> (Option<SchemaVersion>, bool) {
+    let supported = "supported versions: \"1.0\", \"1.1\"";
+    let at = Path::root().key("pactoVersion");
+    let (version, layered, message) = match document.get("pactoVersion") {
+        Some(Value::String(text)) => match SchemaVersion::parse(text) {
+            Some(version) => return (Some(version), true),
+            None => (None, false, format!("unsupported pactoVersion \"{text}\"; {supported}")),
+        },
+        Some(Value::Number(number)) => {
+            let written = number.to_string();
+            let version = match number.as_f64() {
+                Some(1.0) => Some(SchemaVersion::V1_0),
+                Some(1.1) => Some(SchemaVersion::V1_1),
+                _ => None,
+            };
+            let quoted = version.map_or(written.clone(), |it| it.as_str().to_string());
+            let message = format!(
+                "pactoVersion must be a quoted string: YAML reads {written} as a number; write `pactoVersion: \"{quoted}\"` ({supported})"
+            );
+            (version, false, message)
+        }
+        Some(other) => (None, false, format!("unsupported pactoVersion {other}; {supported}")),
+        None if document.is_object() => (None, false, format!("missing pactoVersion; {supported}")),
+        None => {
+            (None, false, format!("a contract must be a YAML mapping with `pactoVersion` and `service`; {supported}"))
+        }
+    };
+    issues.push(Issue::new(Code::UNSUPPORTED_PACTO_VERSION, at, Anchor::Value, message).into_finding(text, tree));
+    (version, layered)
+}
+
+fn problem_finding(problem: &yaml::Problem) -> Finding {
+    let (code, path) = match &problem.kind {
+        ProblemKind::Syntax => (Code::YAML_PARSE_ERROR, Path::root()),
+        ProblemKind::DuplicateKey(path) => (Code::DUPLICATE_KEY, path.clone()),
+        ProblemKind::ExtraDocument => (Code::MULTIPLE_DOCUMENTS, Path::root()),
+    };
+    Finding { code, severity: code.severity(), message: problem.message.clone(), path, span: problem.span.clone() }
+}
+
+fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by_key(|it| (it.span.start, it.span.end, it.code));
+    findings.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
+    findings
+}
+
+/// The finding for a contract file that is not UTF-8 (YAML must be), at the first bad byte.
+pub fn invalid_utf8(valid_up_to: usize) -> Finding {
+    Finding {
+        code: Code::YAML_PARSE_ERROR,
+        severity: Code::YAML_PARSE_ERROR.severity(),
+        message: format!("the file is not valid UTF-8 (first bad byte at offset {valid_up_to})"),
+        path: Path::root(),
+        span: valid_up_to..valid_up_to,
+    }
+}

@@ -1,0 +1,334 @@
+//! The typed contract model, deserialized (serde) from the document's JSON.
+//!
+//! Deserialization is lenient: a field of the wrong type becomes `None` (the structural layer
+//! reports it), list items keep their indices, so later layers run on whatever is well formed.
+
+use serde::de::{Deserialize, DeserializeOwned, Deserializer};
+use serde_json::Value;
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Contract {
+    #[serde(rename = "pactoVersion", deserialize_with = "lenient")]
+    pub pacto_version: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub service: Option<Service>,
+    #[serde(deserialize_with = "lenient_items")]
+    pub interfaces: Vec<Interface>,
+    #[serde(deserialize_with = "lenient_items")]
+    pub configurations: Vec<Configuration>,
+    #[serde(deserialize_with = "lenient_items")]
+    pub policies: Vec<Policy>,
+    #[serde(deserialize_with = "lenient_items")]
+    pub dependencies: Vec<Dependency>,
+    #[serde(deserialize_with = "lenient")]
+    pub runtime: Option<Runtime>,
+    #[serde(deserialize_with = "lenient")]
+    pub scaling: Option<Scaling>,
+    #[serde(deserialize_with = "lenient")]
+    pub readiness: Option<Readiness>,
+}
+
+impl Contract {
+    /// Builds the model from the document JSON; never fails (a non-object gives an empty model).
+    pub fn from_json(value: &Value) -> Contract {
+        Contract::deserialize(value).unwrap_or_default()
+    }
+
+    pub fn interface(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|it| it.name.as_deref() == Some(name))
+    }
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Service {
+    #[serde(deserialize_with = "lenient")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub version: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub owner: Option<Value>,
+    #[serde(deserialize_with = "lenient")]
+    pub image: Option<Image>,
+    #[serde(deserialize_with = "lenient")]
+    pub chart: Option<Chart>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Image {
+    #[serde(rename = "ref", deserialize_with = "lenient")]
+    pub reference: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub private: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Chart {
+    #[serde(rename = "ref", deserialize_with = "lenient")]
+    pub reference: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub version: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InterfaceType {
+    Http,
+    Grpc,
+    Event,
+}
+
+impl InterfaceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InterfaceType::Http => "http",
+            InterfaceType::Grpc => "grpc",
+            InterfaceType::Event => "event",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Interface {
+    #[serde(deserialize_with = "lenient")]
+    pub name: Option<String>,
+    #[serde(rename = "type", deserialize_with = "lenient")]
+    pub kind: Option<InterfaceType>,
+    #[serde(deserialize_with = "lenient")]
+    pub port: Option<i64>,
+    #[serde(deserialize_with = "lenient")]
+    pub visibility: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub contract: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Configuration {
+    #[serde(deserialize_with = "lenient")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub schema: Option<String>,
+    #[serde(rename = "ref", deserialize_with = "lenient")]
+    pub reference: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub values: Option<serde_json::Map<String, Value>>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Policy {
+    #[serde(deserialize_with = "lenient")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub schema: Option<String>,
+    #[serde(rename = "ref", deserialize_with = "lenient")]
+    pub reference: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Dependency {
+    #[serde(deserialize_with = "lenient")]
+    pub name: Option<String>,
+    #[serde(rename = "ref", deserialize_with = "lenient")]
+    pub reference: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub required: Option<bool>,
+    #[serde(deserialize_with = "lenient")]
+    pub compatibility: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Workload {
+    Service,
+    Job,
+    Scheduled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StateType {
+    Stateless,
+    Stateful,
+    Hybrid,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    Ephemeral,
+    Persistent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UpgradeStrategy {
+    Rolling,
+    Recreate,
+    Ordered,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Runtime {
+    #[serde(deserialize_with = "lenient")]
+    pub workload: Option<Workload>,
+    #[serde(deserialize_with = "lenient")]
+    pub state: Option<State>,
+    #[serde(deserialize_with = "lenient")]
+    pub lifecycle: Option<Lifecycle>,
+    #[serde(deserialize_with = "lenient")]
+    pub health: Option<Probe>,
+    #[serde(deserialize_with = "lenient")]
+    pub metrics: Option<Probe>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct State {
+    #[serde(rename = "type", deserialize_with = "lenient")]
+    pub kind: Option<StateType>,
+    #[serde(deserialize_with = "lenient")]
+    pub persistence: Option<Persistence>,
+    #[serde(rename = "dataCriticality", deserialize_with = "lenient")]
+    pub data_criticality: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Persistence {
+    #[serde(deserialize_with = "lenient")]
+    pub scope: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub durability: Option<Durability>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Lifecycle {
+    #[serde(rename = "upgradeStrategy", deserialize_with = "lenient")]
+    pub upgrade_strategy: Option<UpgradeStrategy>,
+    #[serde(rename = "gracefulShutdownSeconds", deserialize_with = "lenient")]
+    pub graceful_shutdown_seconds: Option<i64>,
+}
+
+/// `runtime.health` and `runtime.metrics`.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Probe {
+    #[serde(deserialize_with = "lenient")]
+    pub interface: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub path: Option<String>,
+    #[serde(rename = "initialDelaySeconds", deserialize_with = "lenient")]
+    pub initial_delay_seconds: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Scaling {
+    #[serde(deserialize_with = "lenient")]
+    pub replicas: Option<i64>,
+    #[serde(deserialize_with = "lenient")]
+    pub min: Option<i64>,
+    #[serde(deserialize_with = "lenient")]
+    pub max: Option<i64>,
+}
+
+impl Scaling {
+    /// Upstream normalises `replicas` into `min = max = replicas`.
+    pub fn bounds(&self) -> (Option<i64>, Option<i64>) {
+        match self.replicas {
+            Some(replicas) => (Some(replicas), Some(replicas)),
+            None => (self.min, self.max),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Readiness {
+    #[serde(rename = "minScore", deserialize_with = "lenient")]
+    pub min_score: Option<i64>,
+    #[serde(deserialize_with = "lenient_items")]
+    pub checks: Vec<ReadinessCheck>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ReadinessCheck {
+    #[serde(deserialize_with = "lenient")]
+    pub id: Option<String>,
+    #[serde(rename = "type", deserialize_with = "lenient")]
+    pub kind: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub evidence: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub weight: Option<i64>,
+    #[serde(deserialize_with = "lenient")]
+    pub expires: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub description: Option<String>,
+}
+
+/// A field of the wrong shape becomes `None` instead of failing the whole model.
+fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<Option<T>, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
+/// A list whose items are deserialized one by one; an item of the wrong shape becomes the
+/// default item, so indices still match the document's.
+fn lenient_items<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    let Value::Array(items) = value else {
+        return Ok(Vec::new());
+    };
+    Ok(items.into_iter().map(|it| serde_json::from_value(it).unwrap_or_default()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn wrong_types_do_not_hide_the_rest() {
+        let contract = Contract::from_json(&json!({
+            "pactoVersion": "1.0",
+            "service": {"name": "svc", "version": 3},
+            "interfaces": [{"name": "a", "type": "http", "port": "80"}, "junk", {"name": "b", "type": "nope"}],
+            "runtime": {"workload": "service", "health": {"interface": "a"}},
+            "scaling": {"replicas": 2}
+        }));
+        let service = contract.service.unwrap();
+        assert_eq!(service.name.as_deref(), Some("svc"));
+        assert_eq!(service.version, None);
+        assert_eq!(contract.interfaces.len(), 3);
+        assert_eq!(contract.interfaces[0].port, None);
+        assert_eq!(contract.interfaces[0].kind, Some(InterfaceType::Http));
+        assert_eq!(contract.interfaces[1].name, None);
+        assert_eq!(contract.interfaces[2].name.as_deref(), Some("b"));
+        assert_eq!(contract.interfaces[2].kind, None);
+        assert_eq!(contract.scaling.unwrap().bounds(), (Some(2), Some(2)));
+        let runtime = contract.runtime.unwrap();
+        assert_eq!(runtime.health.unwrap().interface.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn non_object_documents_give_an_empty_model() {
+        for value in [json!(null), json!([1, 2]), json!("text")] {
+            let contract = Contract::from_json(&value);
+            assert!(contract.service.is_none() && contract.interfaces.is_empty());
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Bundle files: referenced files must exist, parse, and (for JSON Schemas) compile; configuration
+//! `values` are checked against their schema.
+
+use jsonschema::Validator;
+use serde_json::Value;
+
+use super::Context;
+use crate::core::bundle::{BundleFiles, FileRead, check_bundle_path};
+use crate::core::finding::{Anchor, Code, Issue};
+use crate::core::path::Path;
+use crate::core::structural::{self, Wording};
+use crate::core::yaml;
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
+    for (index, configuration) in ctx.contract.configurations.iter().enumerate() {
+        let at = Path::root().key("configurations").index(index);
+        let has_values = configuration.values.as_ref().is_some_and(|it| !it.is_empty());
+        if has_values && configuration.schema.is_none() && configuration.reference.is_none() {
+            out.push(Issue::new(
+                Code::VALUES_WITHOUT_SCHEMA,
+                at.key("values"),
+                Anchor::Key,
+                "`values` need a `schema` (or a `ref`) to be checked against",
+            ));
+        }
+    }
+    let Some(bundle) = ctx.bundle else { return };
+    for (index, interface) in ctx.contract.interfaces.iter().enumerate() {
+        let Some(file) = interface.contract.as_deref().filter(|it| !it.is_empty()) else { continue };
+        let at = Path::root().key("interfaces").index(index).key("contract");
+        let Some(bytes) = read(bundle, file, &at, out) else { continue };
+        if (file.ends_with(".yaml") || file.ends_with(".yml"))
+            && let Some(problem) = yaml_problem(&bytes)
+        {
+            out.push(Issue::new(
+                Code::INVALID_CONTRACT_FILE,
+                at,
+                Anchor::Value,
+                format!("`{file}` is not valid YAML: {problem}"),
+            ));
+        }
+    }
+    for (index, configuration) in ctx.contract.configurations.iter().enumerate() {
+        let Some(file) = configuration.schema.as_deref().filter(|it| !it.is_empty()) else { continue };
+        let at = Path::root().key("configurations").index(index);
+        let Some(bytes) = read(bundle, file, &at.key("schema"), out) else { continue };
+        let kinds = SchemaCodes { json: Code::INVALID_CONFIG_JSON, schema: Code::INVALID_CONFIG_SCHEMA };
+        let Some(validator) = compile(&bytes, file, &at.key("schema"), kinds, out) else { continue };
+        let Some(values) = configuration.values.as_ref().filter(|it| !it.is_empty()) else { continue };
+        let instance = Value::Object(values.clone());
+        for described in structural::describe_all(&validator, &instance, Wording::Generic) {
+            let mut path = at.key("values");
+            for segment in described.path.segments() {
+                path.push(segment.clone());
+            }
+            out.push(Issue::new(
+                Code::CONFIG_VALUES_VALIDATION_FAILED,
+                path,
+                described.anchor,
+                format!("configuration values do not match `{file}`: {}", relabel(&described.message, "the values")),
+            ));
+        }
+    }
+    for (index, policy) in ctx.contract.policies.iter().enumerate() {
+        let Some(file) = policy.schema.as_deref().filter(|it| !it.is_empty()) else { continue };
+        let at = Path::root().key("policies").index(index).key("schema");
+        let Some(bytes) = read(bundle, file, &at, out) else { continue };
+        let kinds = SchemaCodes { json: Code::INVALID_POLICY_JSON, schema: Code::INVALID_POLICY_SCHEMA };
+        compile(&bytes, file, &at, kinds, out);
+    }
+}
+
+/// Reads a referenced file, reporting `FILE_NOT_FOUND` when it is not in the bundle.
+/// Returns the bytes of a readable regular file.
+fn read(bundle: &dyn BundleFiles, file: &str, at: &Path, out: &mut Vec<Issue>) -> Option<std::sync::Arc<[u8]>> {
+    if let Err(problem) = check_bundle_path(file) {
+        out.push(Issue::new(Code::FILE_NOT_FOUND, at.clone(), Anchor::Value, problem));
+        return None;
+    }
+    match bundle.read(file) {
+        FileRead::File(bytes) => Some(bytes),
+        FileRead::Directory | FileRead::Unreadable(_) => None,
+        FileRead::Missing => {
+            out.push(Issue::new(
+                Code::FILE_NOT_FOUND,
+                at.clone(),
+                Anchor::Value,
+                format!("`{file}` does not exist in the bundle"),
+            ));
+            None
+        }
+    }
+}
+
+struct SchemaCodes {
+    json: Code,
+    schema: Code,
+}
+
+/// Parses and compiles a JSON Schema file, reporting what is wrong with it.
+fn compile(bytes: &[u8], file: &str, at: &Path, codes: SchemaCodes, out: &mut Vec<Issue>) -> Option<Validator> {
+    let document: Value = match serde_json::from_slice(bytes) {
+        Ok(it) => it,
+        Err(error) => {
+            out.push(Issue::new(codes.json, at.clone(), Anchor::Value, format!("`{file}` is not valid JSON: {error}")));
+            return None;
+        }
+    };
+    match compile_schema(&document) {
+        Ok(validator) => Some(validator),
+        Err(error) => {
+            out.push(Issue::new(
+                codes.schema,
+                at.clone(),
+                Anchor::Value,
+                format!("`{file}` is not a valid JSON Schema: {error}"),
+            ));
+            None
+        }
+    }
+}
+
+/// Compiles a user-supplied JSON Schema (draft from its `$schema`, 2020-12 by default; formats
+/// are annotations, as upstream's validator treats them).
+pub(crate) fn compile_schema(document: &Value) -> Result<Validator, String> {
+    if !matches!(document, Value::Object(_) | Value::Bool(_)) {
+        return Err("a schema must be a JSON object".into());
+    }
+    jsonschema::options().should_validate_formats(false).build(document).map_err(|error| {
+        match error.instance_path().as_str() {
+            "" => error.to_string(),
+            at => format!("at `{at}`: {error}"),
+        }
+    })
+}
+
+/// Why a YAML file does not parse the way upstream's decoder would accept it, if it does not.
+fn yaml_problem(bytes: &[u8]) -> Option<String> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(it) => it,
+        Err(error) => return Some(format!("invalid UTF-8 at byte {}", error.valid_up_to())),
+    };
+    let parsed = yaml::parse(text);
+    let problem = parsed.problems.iter().find(|it| it.kind != yaml::ProblemKind::ExtraDocument)?;
+    let line = text[..problem.span.start.min(text.len())].matches('\n').count() + 1;
+    Some(format!("line {line}: {}", problem.message))
+}
+
+/// Generic schema messages talk about "the contract" at the root; say what the root really is.
+fn relabel(message: &str, root: &str) -> String {
+    message.replacen("the contract", root, 1)
+}

@@ -1,0 +1,60 @@
+//! Layers 2 and 3: cross-field rules and semantic warnings, run on the typed model.
+//!
+//! Each file holds one family of upstream rules. Rules only look at data that is well formed
+//! (the model is lenient), so they run even when the structural layer found errors.
+
+mod files;
+mod interfaces;
+mod names;
+mod probes;
+mod readiness;
+mod refs;
+mod runtime;
+mod service;
+
+use serde_json::Value;
+
+pub(crate) use files::compile_schema;
+
+use crate::core::bundle::BundleFiles;
+use crate::core::finding::Issue;
+use crate::core::model::Contract;
+
+/// What the rules look at.
+pub struct Context<'a> {
+    pub contract: &'a Contract,
+    /// The document JSON, for presence checks the lenient model cannot answer.
+    pub document: &'a Value,
+    /// The bundle directory; rules that need files are skipped without it.
+    pub bundle: Option<&'a dyn BundleFiles>,
+    /// Whether the contract's format has a `readiness` section (1.1).
+    pub has_readiness: bool,
+}
+
+/// Layer 2: every cross-field rule.
+pub fn cross_field(ctx: &Context<'_>) -> Vec<Issue> {
+    let mut out = Vec::new();
+    service::check(ctx, &mut out);
+    names::check(ctx, &mut out);
+    interfaces::check(ctx, &mut out);
+    probes::check(ctx, &mut out);
+    files::check(ctx, &mut out);
+    refs::check(ctx, &mut out);
+    runtime::check(ctx, &mut out);
+    if ctx.has_readiness {
+        readiness::check(ctx, &mut out);
+    }
+    out
+}
+
+/// Layer 3: semantic warnings.
+pub fn semantic(ctx: &Context<'_>) -> Vec<Issue> {
+    let mut out = Vec::new();
+    runtime::check_semantic(ctx, &mut out);
+    out
+}
+
+/// Whether `document` has a non-null value at `pointer`.
+fn present(document: &Value, pointer: &str) -> bool {
+    document.pointer(pointer).is_some_and(|it| !it.is_null())
+}

@@ -1,0 +1,49 @@
+//! `readiness` (1.1): unique check ids, strict `expires` dates, non-blank evidence and descriptions.
+
+use super::Context;
+use super::names::duplicates;
+use crate::core::date;
+use crate::core::finding::{Anchor, Code, Issue};
+use crate::core::path::Path;
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
+    let Some(readiness) = &ctx.contract.readiness else { return };
+    let ids: Vec<Option<&str>> = readiness.checks.iter().map(|it| it.id.as_deref()).collect();
+    let list = Path::root().key("readiness").key("checks");
+    duplicates(&list, "id", "readiness check", Code::DUPLICATE_READINESS_ID, &ids, out);
+    for (index, check) in readiness.checks.iter().enumerate() {
+        let at = Path::root().key("readiness").key("checks").index(index);
+        if let Some(expires) = check.expires.as_deref()
+            && date::parse_strict(expires).is_none()
+        {
+            out.push(Issue::new(
+                Code::INVALID_READINESS_EXPIRES,
+                at.key("expires"),
+                Anchor::Value,
+                format!("`{expires}` is not a valid date: write it as YYYY-MM-DD (e.g. `2027-01-31`)"),
+            ));
+        }
+        if let Some(evidence) = check.evidence.as_deref()
+            && !evidence.is_empty()
+            && evidence.trim().is_empty()
+        {
+            out.push(Issue::new(
+                Code::EMPTY_READINESS_EVIDENCE,
+                at.key("evidence"),
+                Anchor::Value,
+                "the evidence is blank",
+            ));
+        }
+        if let Some(description) = check.description.as_deref()
+            && !description.is_empty()
+            && description.trim().is_empty()
+        {
+            out.push(Issue::new(
+                Code::EMPTY_READINESS_DESCRIPTION,
+                at.key("description"),
+                Anchor::Value,
+                "the description is blank; remove it or say what the check proves",
+            ));
+        }
+    }
+}

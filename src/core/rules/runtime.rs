@@ -1,0 +1,55 @@
+//! `runtime` and `scaling`: state consistency, scaling bounds, and the semantic upgrade warning.
+
+use super::Context;
+use crate::core::finding::{Anchor, Code, Issue};
+use crate::core::model::{Durability, StateType, UpgradeStrategy, Workload};
+use crate::core::path::Path;
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
+    let contract = ctx.contract;
+    let runtime = contract.runtime.as_ref();
+    let state = runtime.and_then(|it| it.state.as_ref());
+    let durability = state.and_then(|it| it.persistence.as_ref()).and_then(|it| it.durability);
+    if state.and_then(|it| it.kind) == Some(StateType::Stateless) && durability == Some(Durability::Persistent) {
+        out.push(Issue::new(
+            Code::STATELESS_PERSISTENT_CONFLICT,
+            Path::parse("runtime.state.persistence.durability").unwrap_or_default(),
+            Anchor::Value,
+            "a stateless service keeps no data, so its durability must be `ephemeral` (or make the state `stateful` or `hybrid`)",
+        ));
+    }
+    let Some(scaling) = &contract.scaling else { return };
+    let at = Path::root().key("scaling");
+    if runtime.and_then(|it| it.workload) == Some(Workload::Job) {
+        out.push(Issue::new(
+            Code::JOB_SCALING_NOT_ALLOWED,
+            at.clone(),
+            Anchor::Key,
+            "a `job` runs once to completion and cannot scale; remove `scaling` or change the workload",
+        ));
+    }
+    if let (Some(min), Some(max)) = scaling.bounds()
+        && min > max
+    {
+        out.push(Issue::new(
+            Code::SCALING_MIN_EXCEEDS_MAX,
+            at,
+            Anchor::Key,
+            format!("scaling min ({min}) is greater than max ({max})"),
+        ));
+    }
+}
+
+pub(super) fn check_semantic(ctx: &Context<'_>, out: &mut Vec<Issue>) {
+    let Some(runtime) = &ctx.contract.runtime else { return };
+    let strategy = runtime.lifecycle.as_ref().and_then(|it| it.upgrade_strategy);
+    let state = runtime.state.as_ref().and_then(|it| it.kind);
+    if strategy == Some(UpgradeStrategy::Ordered) && state == Some(StateType::Stateless) {
+        out.push(Issue::new(
+            Code::UPGRADE_STRATEGY_STATE_MISMATCH,
+            Path::parse("runtime.lifecycle.upgradeStrategy").unwrap_or_default(),
+            Anchor::Value,
+            "the `ordered` upgrade strategy is meant for stateful or leader-elected workloads; a stateless service usually upgrades `rolling`",
+        ));
+    }
+}

@@ -1,0 +1,78 @@
+//! Line index: byte offsets to 1-based line and column (columns count Unicode scalar values).
+//!
+//! Line breaks are `\n`, `\r\n` and a lone `\r`, as in YAML and in ropey with `cr_lines`.
+
+/// A position for humans and the CLI's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCol {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut idx = 0;
+        while idx < bytes.len() {
+            match bytes[idx] {
+                b'\n' => starts.push(idx + 1),
+                b'\r' if bytes.get(idx + 1) == Some(&b'\n') => {
+                    starts.push(idx + 2);
+                    idx += 1;
+                }
+                b'\r' => starts.push(idx + 1),
+                _ => {}
+            }
+            idx += 1;
+        }
+        LineIndex { starts }
+    }
+
+    /// The line/column of a byte offset (clamped to the text, and to a character boundary).
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|start| *start <= offset) - 1;
+        let column = text[self.starts[line]..offset].chars().count() + 1;
+        LineCol { line: line + 1, column }
+    }
+
+    /// The byte offset where a 0-based line starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_on_every_kind_of_line_break() {
+        let text = "a: 1\r\nb: 😀x\rc: 名前y\nd";
+        let index = LineIndex::new(text);
+        let at = |needle: &str| index.line_col(text, text.find(needle).unwrap());
+        assert_eq!(at("a"), LineCol { line: 1, column: 1 });
+        assert_eq!(at("x"), LineCol { line: 2, column: 5 });
+        assert_eq!(at("y"), LineCol { line: 3, column: 6 });
+        assert_eq!(at("d"), LineCol { line: 4, column: 1 });
+        assert_eq!(index.line_col(text, 10_000), LineCol { line: 4, column: 2 });
+        // Inside a multi-byte character: clamp back to its start.
+        assert_eq!(index.line_col(text, text.find('😀').unwrap() + 1), LineCol { line: 2, column: 4 });
+    }
+}

@@ -1,0 +1,8 @@
+//! pacto-lsp: a language server and CLI for Pacto service contracts.
+//!
+//! `core` is pure (no async, no protocol types, no network); the CLI sits at the edge.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod core;

@@ -1,0 +1,10 @@
+//! The `pacto-lsp` binary: the language server, or a CLI subcommand.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    ExitCode::from(pacto_lsp::cli::run(args, &mut out, &mut err))
+}
