@@ -1,1 +1,230 @@
-fn main() {}
+//! Benchmarks of `analyze`, the whole check of one contract text.
+//!
+//! - `typical_with_bundle`: a realistic ~170-line Pacto 1.1 contract with its bundle in memory
+//!   (interface files, configuration and policy schemas), so the file rules and the policy layer
+//!   really run. This is the editor's per-keystroke workload.
+//! - `large_with_bundle`: a generated ~10,000-line contract (about 1,100 interfaces) with a bundle.
+//! - `typical_without_bundle`: the typical contract checked as text alone.
+//!
+//! Each benchmark first checks (outside the timed loop) that its input has no error findings, so
+//! what is measured is the valid path.
+//!
+//! Run with `cargo bench --bench check`.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use pacto_lsp::core::bundle::{BundleRef, MemoryBundle};
+use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
+use pacto_lsp::core::date;
+use pacto_lsp::core::finding::Severity;
+
+fn main() {
+    divan::main();
+}
+
+const TYPICAL: &str = include_str!("data/typical.pacto.yaml");
+
+/// The bundle files the typical contract references, as (bundle path, content).
+const BUNDLE_FILES: &[(&str, &str)] = &[
+    ("interfaces/openapi.yaml", include_str!("data/bundle/interfaces/openapi.yaml")),
+    ("interfaces/admin-openapi.yaml", include_str!("data/bundle/interfaces/admin-openapi.yaml")),
+    ("interfaces/payments.proto", include_str!("data/bundle/interfaces/payments.proto")),
+    ("interfaces/ledger.proto", include_str!("data/bundle/interfaces/ledger.proto")),
+    ("interfaces/payment-events.yaml", include_str!("data/bundle/interfaces/payment-events.yaml")),
+    ("configuration/schema.json", include_str!("data/bundle/configuration/schema.json")),
+    ("configuration/fraud-schema.json", include_str!("data/bundle/configuration/fraud-schema.json")),
+    ("policy/schema.json", include_str!("data/bundle/policy/schema.json")),
+];
+
+/// Number of generated interfaces in the large contract (7 lines each).
+const LARGE_INTERFACES: usize = 1_100;
+/// Number of generated configuration values in the large contract (one line each).
+const LARGE_VALUES: usize = 1_000;
+/// Number of generated dependencies in the large contract (6 lines each).
+const LARGE_DEPENDENCIES: usize = 60;
+/// Number of generated readiness checks in the large contract (7 lines each).
+const LARGE_CHECKS: usize = 100;
+
+fn options() -> Options {
+    Options { today: date::parse_strict("2026-11-22").expect("a valid date"), readiness_gate: false, warn_days: 14 }
+}
+
+fn bundle() -> BundleRef {
+    let mut files = MemoryBundle::new();
+    for (path, content) in BUNDLE_FILES {
+        files = files.with(path, content);
+    }
+    BundleRef { id: "memory://payment-api".to_string(), files: Arc::new(files) }
+}
+
+/// The bundle of the large contract: the typical bundle plus the generated configuration schema.
+fn large_bundle() -> BundleRef {
+    let mut files = MemoryBundle::new();
+    for (path, content) in BUNDLE_FILES {
+        files = files.with(path, content);
+    }
+    files = files.with("configuration/large-schema.json", &large_values_schema());
+    BundleRef { id: "memory://large".to_string(), files: Arc::new(files) }
+}
+
+/// A JSON Schema for the generated configuration values.
+fn large_values_schema() -> String {
+    let mut properties = Vec::with_capacity(LARGE_VALUES);
+    for index in 0..LARGE_VALUES {
+        let schema = match index % 3 {
+            0 => r#"{"type": "string", "minLength": 1}"#,
+            1 => r#"{"type": "integer", "minimum": 0}"#,
+            _ => r#"{"type": "boolean"}"#,
+        };
+        properties.push(format!(r#""SETTING_{index:04}": {schema}"#));
+    }
+    format!(
+        r#"{{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "additionalProperties": false, "properties": {{{}}}}}"#,
+        properties.join(", ")
+    )
+}
+
+/// A valid ~10,000-line Pacto 1.1 contract.
+fn large_contract() -> String {
+    let mut out = String::with_capacity(400_000);
+    out.push_str(
+        "pactoVersion: \"1.1\"\n\
+         \n\
+         service:\n\
+         \x20 name: edge-gateway\n\
+         \x20 version: 7.12.0\n\
+         \x20 owner:\n\
+         \x20   team: platform/edge\n\
+         \x20   contacts:\n\
+         \x20     - type: email\n\
+         \x20       value: edge@acme.com\n\
+         \x20 image:\n\
+         \x20   ref: ghcr.io/acme/edge-gateway:7.12.0\n\
+         \n\
+         interfaces:\n",
+    );
+    for index in 0..LARGE_INTERFACES {
+        // Seven lines per interface, blank line included.
+        let _ = match index % 2 {
+            0 => writeln!(
+                out,
+                "  # route shard {index}\n  - name: http-{index:04}\n    type: http\n    port: {}\n    visibility: internal\n    contract: interfaces/admin-openapi.yaml\n",
+                10_000 + index
+            ),
+            _ => writeln!(
+                out,
+                "  # rpc shard {index}\n  - name: grpc-{index:04}\n    type: grpc\n    port: {}\n    visibility: internal\n    contract: interfaces/payments.proto\n",
+                10_000 + index
+            ),
+        };
+    }
+    out.push_str(
+        "configurations:\n\
+         \x20 - name: default\n\
+         \x20   schema: configuration/large-schema.json\n\
+         \x20   values:\n",
+    );
+    for index in 0..LARGE_VALUES {
+        let _ = match index % 3 {
+            0 => writeln!(out, "      SETTING_{index:04}: value-{index}"),
+            1 => writeln!(out, "      SETTING_{index:04}: {index}"),
+            _ => writeln!(out, "      SETTING_{index:04}: {}", index % 2 == 0),
+        };
+    }
+    out.push_str(
+        "\npolicies:\n\
+         \x20 - name: platform-baseline\n\
+         \x20   schema: policy/schema.json\n\
+         \ndependencies:\n",
+    );
+    for index in 0..LARGE_DEPENDENCIES {
+        let _ = writeln!(
+            out,
+            "  - name: upstream-{index:03}\n    ref: oci://ghcr.io/acme/upstream-{index:03}-pacto@sha256:{index:064x}\n    required: {}\n    compatibility: \"^{}.{}.0\"\n",
+            index % 2 == 0,
+            1 + index % 5,
+            index % 10
+        );
+    }
+    out.push_str(
+        "runtime:\n\
+         \x20 workload: service\n\
+         \x20 state:\n\
+         \x20   type: stateless\n\
+         \x20   persistence:\n\
+         \x20     scope: local\n\
+         \x20     durability: ephemeral\n\
+         \x20   dataCriticality: medium\n\
+         \x20 lifecycle:\n\
+         \x20   upgradeStrategy: rolling\n\
+         \x20   gracefulShutdownSeconds: 30\n\
+         \x20 health:\n\
+         \x20   interface: http-0000\n\
+         \x20   path: /healthz\n\
+         \x20   initialDelaySeconds: 5\n\
+         \x20 metrics:\n\
+         \x20   interface: http-0000\n\
+         \x20   path: /metrics\n\
+         \n\
+         scaling:\n\
+         \x20 min: 4\n\
+         \x20 max: 64\n\
+         \n\
+         metadata:\n\
+         \x20 tier: critical\n\
+         \n\
+         readiness:\n\
+         \x20 minScore: 90\n\
+         \x20 checks:\n",
+    );
+    for index in 0..LARGE_CHECKS {
+        let _ = writeln!(
+            out,
+            "    - id: check-{index:03}\n      type: url\n      evidence: https://wiki.acme.com/edge/readiness/{index}\n      weight: {}\n      expires: 2027-{:02}-15\n      description: Readiness evidence number {index}\n",
+            index % 10,
+            1 + index % 12
+        );
+    }
+    out
+}
+
+/// Fails (before any timing) if a benchmark input is not valid, so only the valid path is measured.
+fn assert_valid(name: &str, analysis: &Analysis) {
+    let errors: Vec<String> = analysis
+        .findings
+        .iter()
+        .filter(|it| it.severity == Severity::Error)
+        .map(|it| format!("{} {} at {:?}: {}", it.code, it.path, it.span, it.message))
+        .collect();
+    assert!(errors.is_empty(), "{name}: the benchmark contract has errors:\n{}", errors.join("\n"));
+}
+
+#[divan::bench]
+fn typical_with_bundle(bencher: divan::Bencher) {
+    let options = options();
+    let bundle = bundle();
+    let env = Environment { bundle: Some(&bundle), resolver: None };
+    assert_valid("typical_with_bundle", &analyze(TYPICAL, &options, &env));
+    bencher.bench_local(|| analyze(divan::black_box(TYPICAL), &options, &env));
+}
+
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn large_with_bundle(bencher: divan::Bencher) {
+    let text = large_contract();
+    let options = options();
+    let bundle = large_bundle();
+    let env = Environment { bundle: Some(&bundle), resolver: None };
+    assert_valid("large_with_bundle", &analyze(&text, &options, &env));
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&text))
+        .bench_local(|| analyze(divan::black_box(&text), &options, &env));
+}
+
+#[divan::bench]
+fn typical_without_bundle(bencher: divan::Bencher) {
+    let options = options();
+    let env = Environment::default();
+    assert_valid("typical_without_bundle", &analyze(TYPICAL, &options, &env));
+    bencher.bench_local(|| analyze(divan::black_box(TYPICAL), &options, &env));
+}

@@ -20,7 +20,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
                 Code::INVALID_READINESS_EXPIRES,
                 at.key("expires"),
                 Anchor::Value,
-                format!("`{expires}` is not a valid date: write it as YYYY-MM-DD (e.g. `2027-01-31`)"),
+                expires_problem(expires),
             ));
         }
         if let Some(evidence) = check.evidence.as_deref()
@@ -45,5 +45,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
                 "the description is blank; remove it or say what the check proves",
             ));
         }
+    }
+}
+
+fn expires_problem(expires: &str) -> String {
+    let shaped = expires.len() == 10
+        && expires.char_indices().all(|(idx, c)| if idx == 4 || idx == 7 { c == '-' } else { c.is_ascii_digit() });
+    match shaped {
+        true => format!("`{expires}` is not a calendar date (no such day)"),
+        false => format!("`{expires}` is not a valid date: write it as YYYY-MM-DD (e.g. `2027-01-31`)"),
     }
 }

@@ -1,0 +1,122 @@
+//! `pacto-lsp check` as a user runs it: the real binary, its output and its exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("PACTO_TODAY", "2026-11-22")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn text_output_lists_each_finding_then_a_summary() {
+    let output = run(&["check", "examples/broken-api"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "examples/broken-api/pacto.yaml:7:3: error[SCHEMA_VIOLATION] unknown key `onwer` in `service`; did you mean `owner`? (service.onwer)"
+    );
+    assert!(lines.contains(
+        &"examples/broken-api/pacto.yaml:28:16: error[HEALTH_INTERFACE_NOT_FOUND] health interface `wbe` is not declared in `interfaces`; declared interfaces: `web`, `events` (runtime.health.interface)"
+    ));
+    assert!(lines.contains(
+        &"examples/broken-api/pacto.yaml:46:16: error[INVALID_READINESS_EXPIRES] `2026-02-30` is not a calendar date (no such day) (readiness.checks[0].expires)"
+    ));
+    assert_eq!(lines.last(), Some(&"checked 1 contract: 7 errors, 2 warnings"));
+}
+
+#[test]
+fn json_output_has_one_object_per_finding_with_character_columns() {
+    let output = run(&["check", "--format", "json", "tests/fixtures/rules/non-ascii-crlf"]);
+    assert_eq!(output.status.code(), Some(1));
+    let items: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let health = items.as_array().unwrap().iter().find(|it| it["code"] == "HEALTH_INTERFACE_NOT_FOUND").unwrap();
+    assert_eq!(
+        health,
+        &serde_json::json!({
+            "file": "tests/fixtures/rules/non-ascii-crlf/pacto.yaml",
+            "code": "HEALTH_INTERFACE_NOT_FOUND",
+            "severity": "error",
+            "message": "health interface `api-😀x` is not declared in `interfaces`; declared interfaces: `api-😀`",
+            "path": "runtime.health.interface",
+            "line": 20,
+            "column": 16,
+            "endLine": 20,
+            "endColumn": 24
+        })
+    );
+}
+
+#[test]
+fn a_valid_bundle_exits_zero_and_warnings_do_not_fail() {
+    let output = run(&["check", "examples/payments-api"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).ends_with("checked 1 contract: 1 warning\n"));
+    let output = run(&["check", "tests/fixtures/upstream/v1x-docs-examples-nginx/pacto.yaml"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "checked 1 contract: no problems\n");
+}
+
+#[test]
+fn readiness_gate_and_today_are_honoured() {
+    let dir = "tests/fixtures/upstream/v1x-tests-e2e-readiness-readinessContractYAML";
+    assert_eq!(run(&["check", dir]).status.code(), Some(0));
+    let gated = run(&["check", "--readiness", dir]);
+    assert_eq!(gated.status.code(), Some(1));
+    assert!(stdout(&gated).contains(
+        "error[READINESS_GATE_UNMET] readiness score 60 is below minScore 100 (1 current, 1 expired, 0 invalid of 2 checks) (readiness)"
+    ));
+    // In 1999 both checks were current: the gate passes.
+    assert_eq!(run(&["check", "--readiness", "--today", "1999-12-31", dir]).status.code(), Some(0));
+}
+
+#[test]
+fn usage_and_io_errors_exit_two_with_one_clear_line() {
+    let output = run(&["check", "--format", "xml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "error: --format takes `text` or `json`\n");
+    let output = run(&["check", "--today", "2026-13-01", "examples/payments-api"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = run(&["check", "src"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "error: src: no pacto.yaml in this directory\n");
+    let output = run(&["frobnicate"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn several_bundles_in_one_run() {
+    let output = run(&["check", "examples/payments-api", "examples/broken-api"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).ends_with("checked 2 contracts: 7 errors, 3 warnings\n"));
+}
+
+#[test]
+fn non_utf8_contract_is_a_diagnostic_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pacto.yaml"), b"pactoVersion: \"1.1\"\nservice: \xff\xfe\n").unwrap();
+    let output = run(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output)
+            .contains(":2:10: error[YAML_PARSE_ERROR] the file is not valid UTF-8 (first bad byte at offset 29)")
+    );
+    assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").is_dir());
+}
+
+#[test]
+fn version_and_help() {
+    let output = run(&["--version"]);
+    assert_eq!(stdout(&output), format!("pacto-lsp {}\n", env!("CARGO_PKG_VERSION")));
+    assert!(stdout(&run(&["--help"])).contains("pacto-lsp check [PATH...]"));
+}
