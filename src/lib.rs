@@ -1,8 +1,9 @@
 //! pacto-lsp: a language server and CLI for Pacto service contracts.
 //!
-//! `core` is pure (no async, no protocol types, no network); the CLI sits at the edge.
+//! `core` is pure (no async, no protocol types, no network); the CLI and the language server (`server`) sit at the edge.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
 pub mod core;
+pub mod server;

@@ -17,7 +17,7 @@ pub const USAGE: &str = "\
 pacto-lsp: language server and CLI for Pacto service contracts
 
 Usage:
-  pacto-lsp [--stdio]                 run the language server over stdio
+  pacto-lsp [--stdio] [--log-file F]  run the language server over stdio (logs: stderr, or F)
   pacto-lsp check [PATH...] [OPTIONS]  validate bundles (a directory holding pacto.yaml, or the file)
 
 Check options:

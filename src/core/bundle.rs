@@ -85,22 +85,26 @@ impl BundleFiles for DirBundle {
         if check_bundle_path(path).is_err() {
             return FileRead::Missing;
         }
-        let full = self.root.join(path);
-        let metadata = match std::fs::metadata(&full) {
-            Ok(it) => it,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return FileRead::Missing,
-            Err(error) => return FileRead::Unreadable(error.to_string()),
-        };
-        if metadata.is_dir() {
-            return FileRead::Directory;
-        }
-        if metadata.len() > MAX_CHECKED_FILE {
-            return FileRead::Unreadable(format!("larger than {} MiB", MAX_CHECKED_FILE / (1024 * 1024)));
-        }
-        match std::fs::read(&full) {
-            Ok(bytes) => FileRead::File(bytes.into()),
-            Err(error) => FileRead::Unreadable(error.to_string()),
-        }
+        read_path(&self.root.join(path))
+    }
+}
+
+/// Reads one file from disk as the checker needs it (size-capped, directories told apart).
+pub fn read_path(full: &FsPath) -> FileRead {
+    let metadata = match std::fs::metadata(full) {
+        Ok(it) => it,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return FileRead::Missing,
+        Err(error) => return FileRead::Unreadable(error.to_string()),
+    };
+    if metadata.is_dir() {
+        return FileRead::Directory;
+    }
+    if metadata.len() > MAX_CHECKED_FILE {
+        return FileRead::Unreadable(format!("larger than {} MiB", MAX_CHECKED_FILE / (1024 * 1024)));
+    }
+    match std::fs::read(full) {
+        Ok(bytes) => FileRead::File(bytes.into()),
+        Err(error) => FileRead::Unreadable(error.to_string()),
     }
 }
 

@@ -121,7 +121,7 @@ impl FromStr for Constraints {
     }
 }
 
-/// One `&&` group of a range: every comparison must hold.
+/// One `||` alternative of a range: every comparison in it must hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Group {
     comparisons: Vec<Comparison>,
@@ -700,6 +700,7 @@ fn rewrite_hyphen_ranges(text: &str) -> String {
 
 fn find_hyphen_ranges(text: &str) -> Vec<HyphenRange<'_>> {
     let bytes = text.as_bytes();
+    let scanner = VersionScanner::new(bytes);
     let mut found = Vec::new();
     let mut pos = 0;
     while pos < bytes.len() {
@@ -710,8 +711,8 @@ fn find_hyphen_ranges(text: &str) -> Vec<HyphenRange<'_>> {
         }
         // The low bound must end right before the whitespace that precedes the hyphen, so it is a suffix of
         // this token; every start inside the token shares the same tail.
-        let tail = match_range_tail(bytes, token_end);
-        let low_start = tail.as_ref().and_then(|_| leftmost_version_suffix(text, token_start, token_end));
+        let tail = match_range_tail(&scanner, token_end);
+        let low_start = tail.as_ref().and_then(|_| leftmost_version_suffix(text, &scanner, token_start, token_end));
         if let (Some(tail), Some(low_start)) = (tail, low_start) {
             let start = if low_start == token_start { pos } else { low_start };
             found.push(HyphenRange {
@@ -734,7 +735,8 @@ struct RangeTail {
     end: usize,
 }
 
-fn match_range_tail(bytes: &[u8], low_end: usize) -> Option<RangeTail> {
+fn match_range_tail(scanner: &VersionScanner<'_>, low_end: usize) -> Option<RangeTail> {
+    let bytes = scanner.bytes;
     let hyphen = skip_space(bytes, low_end);
     if hyphen == low_end || bytes.get(hyphen) != Some(&b'-') {
         return None;
@@ -743,61 +745,98 @@ fn match_range_tail(bytes: &[u8], low_end: usize) -> Option<RangeTail> {
     if high_start == hyphen + 1 {
         return None;
     }
-    let high_end = greedy_version_prefix(bytes, high_start)?;
+    let high_end = scanner.version_end(high_start)?;
     Some(RangeTail { high_start, high_end, end: skip_space(bytes, high_end) })
 }
 
 /// The first start position in `start..end` from which `text[position..end]` is a whole range version.
-fn leftmost_version_suffix(text: &str, start: usize, end: usize) -> Option<usize> {
-    let token = slice(text, start, end);
-    token
+///
+/// The range-version grammar is deterministic, so the text from a position is a whole range version exactly
+/// when the greedy match from that position ends at `end`.
+fn leftmost_version_suffix(text: &str, scanner: &VersionScanner<'_>, start: usize, end: usize) -> Option<usize> {
+    slice(text, start, end)
         .char_indices()
         .map(|(offset, _)| start + offset)
-        .find(|&position| split_range_version(slice(text, position, end)).is_ok())
+        .find(|&position| scanner.version_end(position) == Some(end))
 }
 
-/// The end of the longest range version starting at `start`, as a greedy regular expression would take it when
-/// nothing needs to follow.
-fn greedy_version_prefix(bytes: &[u8], start: usize) -> Option<usize> {
-    let is_number = |b: u8| is_range_number_char(char::from(b));
-    let is_identifier = |b: u8| is_identifier_char(char::from(b));
-    let mut pos = start;
-    if bytes.get(pos) == Some(&b'v') {
-        pos += 1;
-    }
-    let major_end = skip_while_bytes(bytes, pos, is_number);
-    if major_end == pos {
-        return None;
-    }
-    pos = major_end;
-    for _ in 0..2 {
-        if bytes.get(pos) != Some(&b'.') {
-            break;
-        }
-        let number_end = skip_while_bytes(bytes, pos + 1, is_number);
-        if number_end == pos + 1 {
-            break;
-        }
-        pos = number_end;
-    }
-    for marker in [b'-', b'+'] {
-        if bytes.get(pos) != Some(&marker) {
-            continue;
-        }
-        let mut list_end = skip_while_bytes(bytes, pos + 1, is_identifier);
-        if list_end == pos + 1 {
-            continue;
-        }
-        while bytes.get(list_end) == Some(&b'.') {
-            let next_end = skip_while_bytes(bytes, list_end + 1, is_identifier);
-            if next_end == list_end + 1 {
-                break;
+/// Answers "where does the greedy range version starting here end?" in constant time.
+///
+/// It records, for every position, where the run of number characters and the dot-separated identifier list
+/// starting there end, so that trying every start position of a long token stays linear in the text's length.
+struct VersionScanner<'a> {
+    bytes: &'a [u8],
+    number_end: Vec<usize>,
+    list_end: Vec<usize>,
+}
+
+impl<'a> VersionScanner<'a> {
+    fn new(bytes: &'a [u8]) -> VersionScanner<'a> {
+        let mut number_end = vec![0; bytes.len()];
+        let mut list_end = vec![0; bytes.len()];
+        for (i, &b) in bytes.iter().enumerate().rev() {
+            let next = bytes.get(i + 1).copied();
+            if is_number_byte(b) {
+                let end = if next.is_some_and(is_number_byte) { number_end.get(i + 1).copied() } else { None };
+                if let Some(slot) = number_end.get_mut(i) {
+                    *slot = end.unwrap_or(i + 1);
+                }
             }
-            list_end = next_end;
+            if is_identifier_byte(b) {
+                let end = if next.is_some_and(is_identifier_byte) {
+                    list_end.get(i + 1).copied()
+                } else if next == Some(b'.') && bytes.get(i + 2).copied().is_some_and(is_identifier_byte) {
+                    list_end.get(i + 2).copied()
+                } else {
+                    None
+                };
+                if let Some(slot) = list_end.get_mut(i) {
+                    *slot = end.unwrap_or(i + 1);
+                }
+            }
         }
-        pos = list_end;
+        VersionScanner { bytes, number_end, list_end }
     }
-    Some(pos)
+
+    /// The end of the longest range version starting at `start`, as a greedy regular expression takes it when
+    /// nothing needs to follow, or `None` if no range version starts there.
+    fn version_end(&self, start: usize) -> Option<usize> {
+        let mut pos = start;
+        if self.bytes.get(pos) == Some(&b'v') {
+            pos += 1;
+        }
+        pos = self.number_run_end(pos)?;
+        for _ in 0..2 {
+            match self.bytes.get(pos).filter(|&&b| b == b'.').and_then(|_| self.number_run_end(pos + 1)) {
+                Some(end) => pos = end,
+                None => break,
+            }
+        }
+        for marker in [b'-', b'+'] {
+            if self.bytes.get(pos) == Some(&marker) {
+                if let Some(end) = self.list_run_end(pos + 1) {
+                    pos = end;
+                }
+            }
+        }
+        Some(pos)
+    }
+
+    fn number_run_end(&self, pos: usize) -> Option<usize> {
+        self.bytes.get(pos).copied().filter(|&b| is_number_byte(b)).and(self.number_end.get(pos).copied())
+    }
+
+    fn list_run_end(&self, pos: usize) -> Option<usize> {
+        self.bytes.get(pos).copied().filter(|&b| is_identifier_byte(b)).and(self.list_end.get(pos).copied())
+    }
+}
+
+fn is_number_byte(b: u8) -> bool {
+    is_range_number_char(char::from(b))
+}
+
+fn is_identifier_byte(b: u8) -> bool {
+    is_identifier_char(char::from(b))
 }
 
 #[cfg(test)]

@@ -1,0 +1,111 @@
+//! `initialize`, `initialized`, `shutdown`: capabilities, settings and watcher registration.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tower_lsp_server::ls_types::{
+    ConfigurationItem, DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern, InitializeParams,
+    InitializeResult, Registration, SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+};
+
+use crate::server::convert::Encoding;
+use crate::server::diagnostics;
+use crate::server::session::{ClientFlags, Session};
+use crate::server::settings::Settings;
+
+/// Every request the server sends to the client gives up after this long.
+pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResult {
+    let capabilities = &params.capabilities;
+    let offered = capabilities.general.as_ref().and_then(|it| it.position_encodings.as_deref());
+    let encoding = Encoding::negotiate(offered);
+    let _ = session.encoding.set(encoding);
+    let workspace = capabilities.workspace.as_ref();
+    let flags = ClientFlags {
+        watched_files_dynamic: workspace
+            .and_then(|it| it.did_change_watched_files.as_ref())
+            .and_then(|it| it.dynamic_registration)
+            .unwrap_or(false),
+        configuration_pull: workspace.and_then(|it| it.configuration).unwrap_or(false),
+    };
+    let _ = session.flags.set(flags);
+    if let Some(options) = &params.initialization_options {
+        session.set_settings(Settings::from_json(options));
+    }
+    tracing::info!(?encoding, ?flags, "initialized");
+    InitializeResult {
+        capabilities: ServerCapabilities {
+            position_encoding: Some(encoding.kind()),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions { include_text: Some(false) })),
+                ..TextDocumentSyncOptions::default()
+            })),
+            ..ServerCapabilities::default()
+        },
+        server_info: Some(ServerInfo { name: "pacto-lsp".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+        offset_encoding: None,
+    }
+}
+
+pub async fn initialized(session: &Arc<Session>) {
+    let flags = session.flags();
+    if flags.watched_files_dynamic {
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![FileSystemWatcher { glob_pattern: GlobPattern::String("**/*".into()), kind: None }],
+        };
+        let registration = Registration {
+            id: "pacto-watch-bundle-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        let request = session.client.register_capability(vec![registration]);
+        match tokio::time::timeout(CLIENT_REQUEST_TIMEOUT, request).await {
+            Ok(Ok(())) => tracing::debug!("file watcher registered"),
+            Ok(Err(error)) => tracing::warn!(%error, "the client refused the file watcher"),
+            Err(_) => tracing::warn!("the client did not answer the file watcher registration"),
+        }
+    }
+    pull_settings(session).await;
+}
+
+/// Asks the client for the `pacto` section (when it supports `workspace/configuration`) and
+/// re-checks open documents when the settings changed.
+pub async fn pull_settings(session: &Arc<Session>) {
+    if !session.flags().configuration_pull {
+        return;
+    }
+    let item = ConfigurationItem { scope_uri: None, section: Some("pacto".into()) };
+    let request = session.client.configuration(vec![item]);
+    let values = match tokio::time::timeout(CLIENT_REQUEST_TIMEOUT, request).await {
+        Ok(Ok(values)) => values,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "workspace/configuration failed");
+            return;
+        }
+        Err(_) => {
+            tracing::warn!("the client did not answer workspace/configuration");
+            return;
+        }
+    };
+    let Some(value) = values.into_iter().next().filter(|it| !it.is_null()) else { return };
+    apply_settings(session, &value);
+}
+
+pub fn apply_settings(session: &Arc<Session>, value: &Value) {
+    let settings = Settings::from_json(value);
+    if settings != session.settings() {
+        tracing::info!(?settings, "settings changed");
+        session.set_settings(settings);
+        diagnostics::schedule_all(session);
+    }
+}
+
+pub fn shutdown(session: &Session) {
+    session.request_shutdown();
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,67 @@
+//! `didOpen`, `didChange`, `didSave`, `didClose`: keeping documents in sync and checking them.
+//!
+//! Edits are applied synchronously, before any `.await`, so they are never reordered even when
+//! the transport runs handlers concurrently.
+
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types::{
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+};
+
+use crate::server::diagnostics;
+use crate::server::document::Document;
+use crate::server::session::{Session, is_contract};
+
+pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
+    let item = params.text_document;
+    if !is_contract(&item.uri) {
+        tracing::debug!(uri = item.uri.as_str(), "not a pacto.yaml; ignored");
+        return;
+    }
+    let path = item.uri.to_file_path().map(|it| it.into_owned());
+    session.documents.insert(item.uri.clone(), Document::new(&item.text, item.version, path));
+    diagnostics::schedule(session, item.uri);
+}
+
+pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
+    let uri = params.text_document.uri;
+    let version = params.text_document.version;
+    let encoding = session.encoding();
+    {
+        let Some(mut doc) = session.documents.get_mut(&uri) else {
+            if is_contract(&uri) {
+                tracing::warn!(uri = uri.as_str(), "didChange for a document that is not open; ignored");
+            }
+            return;
+        };
+        if version <= doc.version {
+            tracing::warn!(uri = uri.as_str(), version, current = doc.version, "didChange version did not increase");
+        }
+        for change in &params.content_changes {
+            if doc.apply(change, encoding) {
+                tracing::warn!(uri = uri.as_str(), range = ?change.range, "didChange range was out of bounds; clamped");
+            }
+        }
+        doc.version = version;
+    }
+    diagnostics::schedule(session, uri);
+}
+
+pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
+    let uri = params.text_document.uri;
+    let root = session.documents.get(&uri).and_then(|it| it.bundle_root());
+    let Some(root) = root else { return };
+    // Without a file watcher this is when bundle files are read again.
+    if !session.flags().watched_files_dynamic {
+        session.files.invalidate_bundle(&root);
+    }
+    diagnostics::schedule(session, uri);
+}
+
+pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParams) {
+    let uri = params.text_document.uri;
+    if session.documents.remove(&uri).is_some() {
+        diagnostics::clear(session, uri).await;
+    }
+}

@@ -1,0 +1,82 @@
+//! Settings of the `pacto` section (spec §4), from initializationOptions, didChangeConfiguration
+//! or workspace/configuration. Accepts nested (`{"readiness": {"gate": true}}`) and dotted
+//! (`{"readiness.gate": true}`) keys, with or without a surrounding `{"pacto": …}`.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub readiness_gate: bool,
+    pub warn_days: i64,
+    pub plain_http: Vec<String>,
+    pub timeout_ms: u64,
+    pub offline: bool,
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            readiness_gate: false,
+            warn_days: 14,
+            plain_http: Vec::new(),
+            timeout_ms: 5000,
+            offline: false,
+            cache_dir: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads settings from a JSON value; missing or ill-typed keys keep their defaults.
+    pub fn from_json(value: &Value) -> Settings {
+        let section = value.get("pacto").unwrap_or(value);
+        let get = |path: &[&str]| -> Option<&Value> {
+            let dotted = path.join(".");
+            section.get(&dotted).or_else(|| path.iter().try_fold(section, |node, key| node.get(*key)))
+        };
+        let defaults = Settings::default();
+        Settings {
+            readiness_gate: get(&["readiness", "gate"]).and_then(Value::as_bool).unwrap_or(defaults.readiness_gate),
+            warn_days: get(&["readiness", "warnDays"])
+                .and_then(Value::as_i64)
+                .filter(|it| *it >= 0)
+                .unwrap_or(defaults.warn_days),
+            plain_http: get(&["registry", "plainHttp"])
+                .and_then(Value::as_array)
+                .map(|items| items.iter().filter_map(Value::as_str).map(String::from).collect())
+                .unwrap_or_default(),
+            timeout_ms: get(&["registry", "timeoutMs"]).and_then(Value::as_u64).unwrap_or(defaults.timeout_ms),
+            offline: get(&["offline"]).and_then(Value::as_bool).unwrap_or(defaults.offline),
+            cache_dir: get(&["cacheDir"]).and_then(Value::as_str).filter(|it| !it.is_empty()).map(PathBuf::from),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn nested_dotted_and_wrapped_forms() {
+        let expected = Settings { readiness_gate: true, warn_days: 30, ..Settings::default() };
+        assert_eq!(Settings::from_json(&json!({"readiness": {"gate": true, "warnDays": 30}})), expected);
+        assert_eq!(
+            Settings::from_json(&json!({"pacto": {"readiness.gate": true, "readiness.warnDays": 30}})),
+            expected
+        );
+        let registry = Settings::from_json(&json!({"registry": {"plainHttp": ["reg:5000"], "timeoutMs": 100}}));
+        assert_eq!((registry.plain_http, registry.timeout_ms), (vec!["reg:5000".to_string()], 100));
+    }
+
+    #[test]
+    fn bad_values_keep_defaults() {
+        let settings = Settings::from_json(&json!({"readiness": {"gate": "yes", "warnDays": -3}, "offline": 1}));
+        assert_eq!(settings, Settings::default());
+        assert_eq!(Settings::from_json(&json!(null)), Settings::default());
+    }
+}
