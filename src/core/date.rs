@@ -34,6 +34,7 @@ impl Date {
         valid.then_some(Date { year, month, day })
     }
 
+    /// The year, 0 to 9999.
     pub fn year(self) -> i32 {
         self.year
     }

@@ -100,7 +100,8 @@ async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis
         Some(mut doc) if doc.version == analyzed.version => doc.analyzed = Some(analyzed.clone()),
         _ => return, // Closed, or a newer version arrived.
     }
-    if published.is_some_and(|it| it >= analyzed.version) {
+    // The same version may be published again (bundle files or settings changed); an older one never.
+    if published.is_some_and(|it| it > analyzed.version) {
         return;
     }
     tracing::debug!(uri = uri.as_str(), version = analyzed.version, count = diagnostics.len(), "publishing");

@@ -10,6 +10,7 @@ mod files;
 mod handlers;
 mod session;
 mod settings;
+mod stdio;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -59,7 +60,8 @@ async fn serve() -> Option<Arc<Session>> {
         kept = Some(session.clone());
         Backend { session }
     });
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    let input = stdio::sanitized(tokio::io::stdin());
+    Server::new(input, tokio::io::stdout(), socket).serve(service).await;
     tracing::info!("exiting");
     kept
 }

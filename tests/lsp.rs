@@ -1,0 +1,211 @@
+//! The language server end to end: the real binary over stdio, driven by `support::lsp::Server`.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use support::lsp::{Server, copy_dir, file_uri, summary};
+
+fn bundle(name: &str) -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(name), dir.path());
+    let file = dir.path().join("pacto.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    (dir, file_uri(&file), text)
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics.iter().map(|it| it["code"].as_str().unwrap().to_string()).collect()
+}
+
+fn range(start: (u32, u32), end: (u32, u32)) -> Value {
+    json!({"start": {"line": start.0, "character": start.1}, "end": {"line": end.0, "character": end.1}})
+}
+
+#[test]
+fn open_change_and_rapid_edits_publish_versioned_diagnostics() {
+    let (_dir, uri, text) = bundle("examples/broken-api");
+    let mut server = Server::start();
+    let init = server.initialize(json!({}), Value::Null);
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 2);
+
+    server.open(&uri, &text, 1);
+    let first = server.diagnostics(&uri, 1);
+    assert_eq!(
+        codes(&first),
+        [
+            "SCHEMA_VIOLATION",
+            "PORT_REQUIRED",
+            "PORT_IGNORED",
+            "FILE_NOT_FOUND",
+            "STATELESS_PERSISTENT_CONFLICT",
+            "HEALTH_INTERFACE_NOT_FOUND",
+            "SCALING_MIN_EXCEEDS_MAX",
+            "TAG_NOT_DIGEST",
+            "INVALID_READINESS_EXPIRES"
+        ]
+    );
+    let health = first.iter().find(|it| it["code"] == "HEALTH_INTERFACE_NOT_FOUND").unwrap();
+    assert_eq!(health["range"], range((27, 15), (27, 18)));
+    assert_eq!(health["source"], "pacto");
+    assert_eq!(health["severity"], 1);
+    assert_eq!(health["data"]["path"], "runtime.health.interface");
+
+    // Insert a non-ASCII line at the top: every finding moves down one line.
+    server.change(&uri, 2, json!([{"range": range((0, 0), (0, 0)), "text": "# 日本語 😀 ünïcode\n"}]));
+    let second = server.diagnostics(&uri, 2);
+    let health = second.iter().find(|it| it["code"] == "HEALTH_INTERFACE_NOT_FOUND").unwrap();
+    assert_eq!(health["range"], range((28, 15), (28, 18)));
+
+    // Fix the typo on a line after the emoji, with UTF-16 offsets.
+    server.change(&uri, 3, json!([{"range": range((28, 15), (28, 18)), "text": "web"}]));
+    let third = server.diagnostics(&uri, 3);
+    assert!(!codes(&third).contains(&"HEALTH_INTERFACE_NOT_FOUND".to_string()), "{third:#?}");
+    assert_eq!(third.len(), first.len() - 1);
+
+    // 50 rapid edits, typing then deleting characters in the emoji line (net no change).
+    for version in 4..=53 {
+        let edit = match version % 2 {
+            0 => json!({"range": range((0, 13), (0, 13)), "text": "é"}),
+            _ => json!({"range": range((0, 13), (0, 14)), "text": ""}),
+        };
+        server.change(&uri, version, json!([edit]));
+    }
+    let last = server.diagnostics(&uri, 53);
+    assert_eq!(summary(&last), summary(&third));
+    let versions = server.published_versions(&uri);
+    assert!(versions.windows(2).all(|it| it[0] <= it[1]), "published out of order: {versions:?}");
+
+    let status = server.shutdown_and_exit();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn utf8_encoding_is_negotiated_and_used_for_ranges() {
+    let (_dir, uri, text) = bundle("tests/fixtures/rules/non-ascii-crlf");
+    for (offered, expected, end) in [(json!(["utf-8", "utf-16"]), "utf-8", 26), (json!(["utf-16"]), "utf-16", 24)] {
+        let mut server = Server::start();
+        let init = server.initialize(json!({"general": {"positionEncodings": offered}}), Value::Null);
+        assert_eq!(init["capabilities"]["positionEncoding"], expected);
+        server.open(&uri, &text, 7);
+        let diagnostics = server.diagnostics(&uri, 7);
+        let health = diagnostics.iter().find(|it| it["code"] == "HEALTH_INTERFACE_NOT_FOUND").unwrap();
+        assert_eq!(health["range"], range((19, 15), (19, end)), "{expected}");
+        // An edit in this encoding after the emoji: replace `x"` so the name matches.
+        let at = match expected {
+            "utf-8" => 24,
+            _ => 22,
+        };
+        server.change(&uri, 8, json!([{"range": range((19, at), (19, at + 1)), "text": ""}]));
+        let after = server.diagnostics(&uri, 8);
+        assert!(!codes(&after).contains(&"HEALTH_INTERFACE_NOT_FOUND".to_string()), "{expected}: {after:#?}");
+        assert_eq!(server.shutdown_and_exit().code(), Some(0));
+    }
+}
+
+#[test]
+fn hostile_input_is_logged_and_the_server_keeps_serving() {
+    let (_dir, uri, text) = bundle("examples/payments-api");
+    let mut server = Server::start();
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri, &text, 1);
+    let clean = server.diagnostics(&uri, 1);
+
+    // Malformed JSON-RPC frames.
+    server.send_raw(b"Content-Length: 12\r\n\r\n{not json!!}");
+    server.send_raw(b"Content-Length: 2\r\n\r\n[]");
+    // A change for a document that is not open, and one far outside the document.
+    server.change("file:///nowhere/pacto.yaml", 2, json!([{"range": range((0, 0), (0, 0)), "text": "x"}]));
+    server.change(&uri, 2, json!([{"range": range((9999, 5), (10000, 0)), "text": "\n# appended\n"}]));
+    let after = server.diagnostics(&uri, 2);
+    assert_eq!(codes(&after), codes(&clean));
+
+    // A 5 MB document.
+    let mut big = String::from("pactoVersion: \"1.1\"\nservice:\n  name: big\n  version: 1.0.0\nmetadata:\n");
+    while big.len() < 5 * 1024 * 1024 {
+        big.push_str(&format!("  key{}: \"some value with ünïcode 😀 to make the text longer\"\n", big.len()));
+    }
+    let big_uri = uri.replace("pacto.yaml", "big/pacto.yaml");
+    server.open(&big_uri, &big, 1);
+    assert_eq!(server.diagnostics(&big_uri, 1), Vec::<Value>::new());
+
+    // Still answering requests.
+    assert!(server.request("shutdown", Value::Null).is_ok());
+    assert_eq!(server.exit().code(), Some(0));
+}
+
+#[test]
+fn watched_file_creation_clears_file_not_found() {
+    let (dir, uri, text) = bundle("examples/broken-api");
+    let mut server = Server::start();
+    server.initialize(json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}), Value::Null);
+    server.wait_for("watcher registration", |it| it["server-request"] == "client/registerCapability");
+    server.open(&uri, &text, 1);
+    assert!(codes(&server.diagnostics(&uri, 1)).contains(&"FILE_NOT_FOUND".to_string()));
+
+    let created = dir.path().join("interfaces/events.yaml");
+    std::fs::write(&created, "asyncapi: \"2.6.0\"\n").unwrap();
+    server.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": file_uri(&created), "type": 1}]}));
+    let after = server.diagnostics(&uri, 1);
+    assert!(!codes(&after).contains(&"FILE_NOT_FOUND".to_string()), "{after:#?}");
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn settings_from_initialization_options_configuration_pull_and_change() {
+    let (_dir, uri, text) = bundle("tests/fixtures/upstream/v1x-tests-e2e-readiness-readinessContractYAML");
+    let gate = "READINESS_GATE_UNMET".to_string();
+
+    let mut server = Server::start();
+    server.initialize(json!({}), json!({"readiness": {"gate": true}}));
+    server.open(&uri, &text, 1);
+    assert!(codes(&server.diagnostics(&uri, 1)).contains(&gate));
+    server.notify("workspace/didChangeConfiguration", json!({"settings": {"pacto": {"readiness": {"gate": false}}}}));
+    let after = server.diagnostics(&uri, 1);
+    assert!(!codes(&after).contains(&gate), "{after:#?}");
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+
+    // A client that supports workspace/configuration is asked for the `pacto` section.
+    let mut server = Server::start();
+    server.configuration = json!({"readiness": {"gate": true, "warnDays": 30}});
+    server.initialize(json!({"workspace": {"configuration": true}}), Value::Null);
+    server.wait_for("configuration request", |it| it["server-request"] == "workspace/configuration");
+    server.open(&uri, &text, 1);
+    let published = server.wait_for("gated diagnostics", |it| {
+        it["method"] == "textDocument/publishDiagnostics"
+            && it["params"]["diagnostics"].as_array().is_some_and(|all| all.iter().any(|d| d["code"] == gate))
+    });
+    assert_eq!(published["params"]["version"], 1);
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn closing_clears_diagnostics_and_other_files_are_ignored() {
+    let (_dir, uri, text) = bundle("examples/broken-api");
+    let mut server = Server::start();
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri.replace("pacto.yaml", "values.yaml"), "not: [a contract", 1);
+    server.open(&uri, &text, 1);
+    assert!(!server.diagnostics(&uri, 1).is_empty());
+    server.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+    let cleared = server.wait_for("cleared diagnostics", |it| {
+        it["method"] == "textDocument/publishDiagnostics"
+            && it["params"]["uri"] == uri
+            && it["params"]["version"].is_null()
+    });
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
+    let others = server.published_versions(&uri.replace("pacto.yaml", "values.yaml")).into_iter().collect::<Vec<_>>();
+    assert!(others.is_empty());
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_is_exit_code_one() {
+    let mut server = Server::start();
+    server.initialize(json!({}), Value::Null);
+    assert_eq!(server.exit().code(), Some(1));
+    let server = Server::start();
+    assert_eq!(server.close_stdin_and_wait().code(), Some(1));
+}
