@@ -73,14 +73,14 @@ fn usage_error(message: &str) -> u8 {
 }
 
 /// Logs go to stderr (stdout is the protocol) or to `--log-file`; the level comes from
-/// `PACTO_LSP_LOG`, else `RUST_LOG`, else `info`.
+/// `PACTO_LSP_LOG`, else `RUST_LOG`, else `warn` (some editors show all server stderr as errors).
 fn init_logging(log_file: Option<&std::path::Path>) -> Result<(), String> {
     use tracing_subscriber::EnvFilter;
     let filter = std::env::var("PACTO_LSP_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok()
         .and_then(|it| EnvFilter::try_new(it).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        .unwrap_or_else(|| EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_target(false);
     let res = match log_file {
         Some(path) => {
