@@ -209,3 +209,18 @@ fn exit_without_shutdown_is_exit_code_one() {
     let server = Server::start();
     assert_eq!(server.close_stdin_and_wait().code(), Some(1));
 }
+
+#[test]
+fn a_panic_in_analysis_is_contained() {
+    let (_dir, uri, text) = bundle("examples/broken-api");
+    let mut server = Server::start_with_env(&[("PACTO_LSP_FAULT_INJECTION", "1")]);
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri, &format!("#!panic\n{text}"), 1);
+    server.wait_for_log("analysis panicked");
+    // The panicking version publishes nothing; the next edit is checked normally.
+    server.change(&uri, 2, json!([{"range": range((0, 0), (1, 0)), "text": ""}]));
+    let diagnostics = server.diagnostics(&uri, 2);
+    assert_eq!(diagnostics.len(), 9);
+    assert!(!server.published_versions(&uri).contains(&1));
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}

@@ -79,6 +79,10 @@ fn run_analysis(
     options: Options,
 ) -> Option<(Analysis, Vec<std::path::PathBuf>)> {
     std::panic::catch_unwind(AssertUnwindSafe(|| {
+        // A test seam: proves that a panic in analysis is contained (see tests/lsp.rs).
+        if std::env::var_os("PACTO_LSP_FAULT_INJECTION").is_some() && text.contains("#!panic") {
+            panic!("fault injected by PACTO_LSP_FAULT_INJECTION");
+        }
         let misses = Misses::default();
         let bundle = bundle_root.map(|root| CachedBundle::bundle_ref(root, files.clone(), misses.clone()));
         let resolver = CachedResolver { cache: files.clone(), misses: misses.clone() };

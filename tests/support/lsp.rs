@@ -27,8 +27,13 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
+        Server::start_with_env(&[])
+    }
+
+    pub fn start_with_env(env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
             .arg("--stdio")
+            .envs(env.iter().copied())
             .env("PACTO_TODAY", "2026-11-22")
             .env("PACTO_LSP_LOG", "debug")
             .stdin(Stdio::piped())
@@ -153,6 +158,15 @@ impl Server {
                 && it["params"]["version"] == version
         });
         message["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits until the server's stderr contains `needle`.
+    pub fn wait_for_log(&self, needle: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.stderr.lock().unwrap().contains(needle) {
+            assert!(Instant::now() < deadline, "log never said {needle:?}:\n{}", self.stderr.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Every publishDiagnostics for `uri` received so far (stashed), in order.
