@@ -4,6 +4,7 @@
 //! (recursively); otherwise its `policy/schema.json` does. Resolution fails closed.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use jsonschema::Validator;
 use serde_json::Value;
@@ -12,7 +13,7 @@ use crate::core::bundle::{BundleRef, CONTRACT_FILE, FileRead, check_bundle_path}
 use crate::core::finding::{Code, Issue};
 use crate::core::model::{Contract, Policy};
 use crate::core::path::Path;
-use crate::core::rules::compile_schema;
+use crate::core::rules::{SchemaFileError, compile_schema_bytes};
 use crate::core::structural::{self, Wording};
 use crate::core::yaml;
 
@@ -101,7 +102,7 @@ fn collect(
     reference: &str,
     label: &str,
     chain: &mut Vec<(String, String)>,
-    schemas: &mut Vec<(String, Validator)>,
+    schemas: &mut Vec<(String, Arc<Validator>)>,
 ) -> Result<(), (Code, String)> {
     let link = (from.id.clone(), reference.to_string());
     if chain.contains(&link) {
@@ -152,7 +153,7 @@ fn declared_policies(bytes: &[u8]) -> Vec<Policy> {
 }
 
 /// Reads and compiles a JSON Schema from a bundle; the error says what went wrong.
-fn load_schema(bundle: &BundleRef, file: &str) -> Result<Validator, String> {
+fn load_schema(bundle: &BundleRef, file: &str) -> Result<Arc<Validator>, String> {
     check_bundle_path(file)?;
     let bytes = match bundle.files.read(file) {
         FileRead::File(bytes) => bytes,
@@ -160,6 +161,8 @@ fn load_schema(bundle: &BundleRef, file: &str) -> Result<Validator, String> {
         FileRead::Directory => return Err("is a directory".into()),
         FileRead::Unreadable(why) => return Err(format!("cannot be read: {why}")),
     };
-    let document: Value = serde_json::from_slice(&bytes).map_err(|error| format!("is not valid JSON: {error}"))?;
-    compile_schema(&document).map_err(|error| format!("is not a valid JSON Schema: {error}"))
+    compile_schema_bytes(&bytes).map_err(|error| match error {
+        SchemaFileError::Json(error) => format!("is not valid JSON: {error}"),
+        SchemaFileError::Schema(error) => format!("is not a valid JSON Schema: {error}"),
+    })
 }

@@ -1,12 +1,15 @@
 //! Bundle files: referenced files must exist, parse, and (for JSON Schemas) compile; configuration
 //! `values` are checked against their schema.
 
+use std::sync::Arc;
+
 use jsonschema::Validator;
 use serde_json::Value;
 
 use super::Context;
 use crate::core::bundle::{BundleFiles, FileRead, check_bundle_path};
 use crate::core::finding::{Anchor, Code, Issue};
+use crate::core::memo::Memo;
 use crate::core::path::Path;
 use crate::core::structural::{self, Wording};
 use crate::core::yaml;
@@ -98,17 +101,14 @@ struct SchemaCodes {
 }
 
 /// Parses and compiles a JSON Schema file, reporting what is wrong with it.
-fn compile(bytes: &[u8], file: &str, at: &Path, codes: SchemaCodes, out: &mut Vec<Issue>) -> Option<Validator> {
-    let document: Value = match serde_json::from_slice(bytes) {
-        Ok(it) => it,
-        Err(error) => {
-            out.push(Issue::new(codes.json, at.clone(), Anchor::Value, format!("`{file}` is not valid JSON: {error}")));
-            return None;
-        }
-    };
-    match compile_schema(&document) {
+fn compile(bytes: &[u8], file: &str, at: &Path, codes: SchemaCodes, out: &mut Vec<Issue>) -> Option<Arc<Validator>> {
+    match compile_schema_bytes(bytes) {
         Ok(validator) => Some(validator),
-        Err(error) => {
+        Err(SchemaFileError::Json(error)) => {
+            out.push(Issue::new(codes.json, at.clone(), Anchor::Value, format!("`{file}` is not valid JSON: {error}")));
+            None
+        }
+        Err(SchemaFileError::Schema(error)) => {
             out.push(Issue::new(
                 codes.schema,
                 at.clone(),
@@ -118,6 +118,23 @@ fn compile(bytes: &[u8], file: &str, at: &Path, codes: SchemaCodes, out: &mut Ve
             None
         }
     }
+}
+
+/// Why a schema file could not be used.
+#[derive(Clone, Debug)]
+pub(crate) enum SchemaFileError {
+    Json(String),
+    Schema(String),
+}
+
+/// Parses and compiles a JSON Schema file's bytes, once per distinct content.
+pub(crate) fn compile_schema_bytes(bytes: &[u8]) -> Result<Arc<Validator>, SchemaFileError> {
+    static COMPILED: Memo<Result<Arc<Validator>, SchemaFileError>> = Memo::new(256);
+    COMPILED.get_or_compute(bytes, || {
+        let document: Value =
+            serde_json::from_slice(bytes).map_err(|error| SchemaFileError::Json(error.to_string()))?;
+        compile_schema(&document).map(Arc::new).map_err(SchemaFileError::Schema)
+    })
 }
 
 /// Compiles a user-supplied JSON Schema (draft from its `$schema`, 2020-12 by default; formats
@@ -134,16 +151,20 @@ pub(crate) fn compile_schema(document: &Value) -> Result<Validator, String> {
     })
 }
 
-/// Why a YAML file does not parse the way upstream's decoder would accept it, if it does not.
+/// Why a YAML file does not parse the way upstream's decoder would accept it, if it does not
+/// (once per distinct content).
 fn yaml_problem(bytes: &[u8]) -> Option<String> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(it) => it,
-        Err(error) => return Some(format!("invalid UTF-8 at byte {}", error.valid_up_to())),
-    };
-    let parsed = yaml::parse(text);
-    let problem = parsed.problems.iter().find(|it| it.kind != yaml::ProblemKind::ExtraDocument)?;
-    let line = text[..problem.span.start.min(text.len())].matches('\n').count() + 1;
-    Some(format!("line {line}: {}", problem.message))
+    static CHECKED: Memo<Option<String>> = Memo::new(1024);
+    CHECKED.get_or_compute(bytes, || {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(it) => it,
+            Err(error) => return Some(format!("invalid UTF-8 at byte {}", error.valid_up_to())),
+        };
+        let parsed = yaml::parse(text);
+        let problem = parsed.problems.iter().find(|it| it.kind != yaml::ProblemKind::ExtraDocument)?;
+        let line = text[..problem.span.start.min(text.len())].matches('\n').count() + 1;
+        Some(format!("line {line}: {}", problem.message))
+    })
 }
 
 /// Generic schema messages talk about "the contract" at the root; say what the root really is.

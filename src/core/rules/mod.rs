@@ -14,7 +14,7 @@ mod service;
 
 use serde_json::Value;
 
-pub(crate) use files::compile_schema;
+pub(crate) use files::{SchemaFileError, compile_schema_bytes};
 
 use crate::core::bundle::BundleFiles;
 use crate::core::finding::Issue;
