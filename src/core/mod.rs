@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod check;
 pub mod date;
 pub mod finding;
+pub mod ide;
 pub mod memo;
 pub mod model;
 pub mod ociref;
