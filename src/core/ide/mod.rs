@@ -1,3 +1,8 @@
 //! Editing intelligence: completion, hover, navigation, outline. Offsets in, plain data out.
 
+pub mod completion;
 pub mod cursor;
+pub mod describe;
+pub mod hover;
+pub mod navigation;
+pub mod outline;
