@@ -11,13 +11,12 @@ use serde_json::json;
 use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Uri};
 
 use crate::core::check::{Analysis, Environment, Options, analyze};
-use crate::core::date;
 use crate::core::finding::{Finding, Severity};
 use crate::core::text::LineIndex;
 use crate::server::convert::{self, Encoding};
 use crate::server::document::Analyzed;
 use crate::server::files::{CachedBundle, CachedResolver, Misses};
-use crate::server::session::{Session, Snapshot};
+use crate::server::session::{Session, Snapshot, today};
 
 /// How many times a check may load missing bundle files and run again.
 const MAX_LOAD_ROUNDS: usize = 8;
@@ -38,14 +37,7 @@ pub fn schedule_all(session: &Arc<Session>) {
 async fn check(session: &Arc<Session>, uri: Uri) {
     let Some(snapshot) = session.snapshot(&uri) else { return };
     let settings = session.settings();
-    let today = match date::today_from_env() {
-        Ok(it) => it,
-        Err(error) => {
-            tracing::warn!(%error, "ignoring PACTO_TODAY");
-            date::today_utc()
-        }
-    };
-    let options = Options { today, readiness_gate: settings.readiness_gate, warn_days: settings.warn_days };
+    let options = Options { today: today(), readiness_gate: settings.readiness_gate, warn_days: settings.warn_days };
     let mut analysis = None;
     for _ in 0..MAX_LOAD_ROUNDS {
         if session.version(&uri) != Some(snapshot.version) {

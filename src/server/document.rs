@@ -22,7 +22,6 @@ pub struct Document {
 }
 
 /// One analysis and the exact text it ran on.
-#[allow(dead_code)] // The text, index and analysis are what the editing features (hover, completion) answer from.
 pub struct Analyzed {
     pub version: i32,
     pub text: Arc<str>,

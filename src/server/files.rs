@@ -111,6 +111,39 @@ impl PolicyResolver for CachedResolver {
     }
 }
 
+/// Bundle-relative paths of the files under `root` (for path completion): at most `MAX_LISTED`
+/// files, eight levels deep, skipping hidden folders and `node_modules`. Blocking.
+pub fn list_bundle(root: &Path) -> Vec<String> {
+    const MAX_LISTED: usize = 2000;
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    while let Some((dir, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = entry.file_type() else { continue };
+            if name.starts_with('.') || name == "node_modules" || name == "target" {
+                continue;
+            }
+            let path = entry.path();
+            if kind.is_dir() && depth < 8 {
+                stack.push((path, depth + 1));
+            } else if kind.is_file()
+                && name != "pacto.yaml"
+                && let Ok(relative) = path.strip_prefix(root)
+            {
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+            if out.len() >= MAX_LISTED {
+                out.sort();
+                return out;
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Resolves `.` and `..` without the file system.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

@@ -8,8 +8,11 @@ use dashmap::DashMap;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::Uri;
 
+use crate::core::check::{Environment, Options, analyze};
+use crate::core::date::{self, Date};
+use crate::core::text::LineIndex;
 use crate::server::convert::Encoding;
-use crate::server::document::Document;
+use crate::server::document::{Analyzed, Document};
 use crate::server::files::FileCache;
 use crate::server::settings::Settings;
 
@@ -18,6 +21,7 @@ use crate::server::settings::Settings;
 pub struct ClientFlags {
     pub watched_files_dynamic: bool,
     pub configuration_pull: bool,
+    pub snippets: bool,
 }
 
 pub struct Session {
@@ -27,6 +31,8 @@ pub struct Session {
     pub encoding: OnceLock<Encoding>,
     pub flags: OnceLock<ClientFlags>,
     pub files: Arc<FileCache>,
+    /// Bundle-relative file lists per bundle root, for path completion.
+    pub listings: DashMap<PathBuf, Arc<Vec<String>>>,
     pub shutdown_requested: AtomicBool,
 }
 
@@ -47,6 +53,7 @@ impl Session {
             encoding: OnceLock::new(),
             flags: OnceLock::new(),
             files: Arc::new(FileCache::default()),
+            listings: DashMap::new(),
             shutdown_requested: AtomicBool::new(false),
         }
     }
@@ -82,6 +89,27 @@ impl Session {
         Some(Snapshot { version, text: Arc::from(rope.to_string()), bundle_root, publish })
     }
 
+    /// The analysis of the document's current text: the published one when it is current,
+    /// otherwise a quick check of the text alone (no bundle files), so requests never wait.
+    pub fn current(&self, uri: &Uri) -> Option<Arc<Analyzed>> {
+        let (rope, version) = {
+            let doc = self.documents.get(uri)?;
+            if let Some(analyzed) = doc.analyzed.as_ref().filter(|it| it.version == doc.version) {
+                return Some(analyzed.clone());
+            }
+            (doc.rope.clone(), doc.version)
+        };
+        let text: Arc<str> = Arc::from(rope.to_string());
+        let options = Options { today: today(), readiness_gate: false, warn_days: self.settings().warn_days };
+        let analysis = analyze(&text, &options, &Environment::default());
+        let lines = LineIndex::new(&text);
+        Some(Arc::new(Analyzed { version, text, lines, analysis }))
+    }
+
+    pub fn bundle_root(&self, uri: &Uri) -> Option<PathBuf> {
+        self.documents.get(uri).and_then(|it| it.bundle_root())
+    }
+
     pub fn open_uris(&self) -> Vec<Uri> {
         self.documents.iter().map(|it| it.key().clone()).collect()
     }
@@ -100,4 +128,12 @@ pub fn is_contract(uri: &Uri) -> bool {
     let text = uri.as_str();
     let name = text.rsplit('/').next().unwrap_or(text);
     name == "pacto.yaml"
+}
+
+/// "Today" for readiness: `PACTO_TODAY` when set (tests), else the UTC date.
+pub fn today() -> Date {
+    date::today_from_env().unwrap_or_else(|error| {
+        tracing::warn!(%error, "ignoring PACTO_TODAY");
+        date::today_utc()
+    })
 }

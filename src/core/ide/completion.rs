@@ -65,8 +65,11 @@ pub fn complete(ctx: &Context<'_>) -> Vec<Completion> {
 fn keys(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor) -> Vec<Completion> {
     let Some(node) = version.node_at(&cursor.path) else { return Vec::new() };
     let Some(properties) = node.get("properties").and_then(Value::as_object) else { return Vec::new() };
-    let required: Vec<&str> =
-        node.get("required").and_then(Value::as_array).map(|it| it.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let required: Vec<&str> = node
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|it| it.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     let child_indent = " ".repeat(cursor.column + 2);
     let mut items = Vec::new();
     for (idx, (key, property)) in properties.iter().enumerate() {
@@ -151,8 +154,8 @@ fn block_snippets(cursor: &Cursor) -> Vec<Completion> {
 fn values(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote: Option<char>) -> Vec<Completion> {
     let Some(path) = cursor.value_path() else { return Vec::new() };
     let text = path.to_string();
-    let value = |label: String, kind: Kind, detail: Option<String>, documentation: Option<String>, insert: String| {
-        Completion {
+    let value =
+        |label: String, kind: Kind, detail: Option<String>, documentation: Option<String>, insert: String| Completion {
             sort: label.clone(),
             label,
             kind,
@@ -161,8 +164,7 @@ fn values(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote: Opt
             insert,
             is_snippet: false,
             replace: cursor.replace.clone(),
-        }
-    };
+        };
     if text == "pactoVersion" {
         return SchemaVersion::ALL
             .iter()
@@ -175,7 +177,13 @@ fn values(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote: Opt
                     SchemaVersion::V1_0 => "The 1.0 contract format.",
                     SchemaVersion::V1_1 => "1.0 plus the top-level `readiness` section.",
                 };
-                value(it.as_str().into(), Kind::EnumMember, Some("pactoVersion".into()), Some(documentation.into()), insert)
+                value(
+                    it.as_str().into(),
+                    Kind::EnumMember,
+                    Some("pactoVersion".into()),
+                    Some(documentation.into()),
+                    insert,
+                )
             })
             .collect();
     }
@@ -205,7 +213,9 @@ fn values(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote: Opt
             .map(|file| value(file.clone(), Kind::File, Some("bundle file".into()), None, file.clone()))
             .collect();
     }
-    if matches!(path.segments().last(), Some(Segment::Key(key)) if &**key == "expires") && text.starts_with("readiness.") {
+    if matches!(path.segments().last(), Some(Segment::Key(key)) if &**key == "expires")
+        && text.starts_with("readiness.")
+    {
         let date = ctx.today.add_days(EXPIRES_AHEAD_DAYS).to_string();
         let insert = match quote {
             Some(_) => date.clone(),
@@ -226,7 +236,10 @@ fn values(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote: Opt
             .collect();
     }
     if node.get("type").and_then(Value::as_str) == Some("boolean") {
-        return ["true", "false"].iter().map(|it| value(it.to_string(), Kind::Value, None, None, it.to_string())).collect();
+        return ["true", "false"]
+            .iter()
+            .map(|it| value(it.to_string(), Kind::Value, None, None, it.to_string()))
+            .collect();
     }
     Vec::new()
 }

@@ -16,7 +16,13 @@ pub struct Hover {
     pub span: Range<usize>,
 }
 
-pub fn hover(tree: &Tree, contract: &Contract, version: Option<SchemaVersion>, offset: usize, today: Date) -> Option<Hover> {
+pub fn hover(
+    tree: &Tree,
+    contract: &Contract,
+    version: Option<SchemaVersion>,
+    offset: usize,
+    today: Date,
+) -> Option<Hover> {
     let hit = tree.locate(offset)?;
     let version = version.unwrap_or(SchemaVersion::V1_1);
     let span = tree.span(hit.node);

@@ -84,7 +84,8 @@ fn name_at(tree: &Tree, offset: usize) -> Option<String> {
 }
 
 fn interface_declarations(tree: &Tree) -> Vec<(String, NodeId)> {
-    let Some(items) = Path::parse("interfaces").and_then(|path| tree.get(&path)).and_then(|it| tree.sequence(it)) else {
+    let Some(items) = Path::parse("interfaces").and_then(|path| tree.get(&path)).and_then(|it| tree.sequence(it))
+    else {
         return Vec::new();
     };
     items

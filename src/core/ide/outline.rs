@@ -40,7 +40,8 @@ pub fn symbols(tree: &Tree) -> Vec<Symbol> {
         let value = tree.resolve(entry.value);
         let (kind, detail, children) = match key {
             "service" => {
-                let field = |name: &str| tree.entry(value, name).and_then(|it| tree.scalar_str(it.value)).map(String::from);
+                let field =
+                    |name: &str| tree.entry(value, name).and_then(|it| tree.scalar_str(it.value)).map(String::from);
                 let detail = match (field("name"), field("version")) {
                     (Some(name), Some(version)) => Some(format!("{name}@{version}")),
                     (Some(name), None) => Some(name),
@@ -48,13 +49,20 @@ pub fn symbols(tree: &Tree) -> Vec<Symbol> {
                 };
                 (SymbolKind::Module, detail, Vec::new())
             }
-            "interfaces" => (SymbolKind::Package, None, items(tree, value, "name", SymbolKind::Interface, &["type", "port"])),
+            "interfaces" => {
+                (SymbolKind::Package, None, items(tree, value, "name", SymbolKind::Interface, &["type", "port"]))
+            }
             "dependencies" => (SymbolKind::Package, None, items(tree, value, "name", SymbolKind::Package, &["ref"])),
-            "configurations" => (SymbolKind::Package, None, items(tree, value, "name", SymbolKind::Object, &["schema", "ref"])),
-            "policies" => (SymbolKind::Package, None, items(tree, value, "name", SymbolKind::Object, &["schema", "ref"])),
+            "configurations" => {
+                (SymbolKind::Package, None, items(tree, value, "name", SymbolKind::Object, &["schema", "ref"]))
+            }
+            "policies" => {
+                (SymbolKind::Package, None, items(tree, value, "name", SymbolKind::Object, &["schema", "ref"]))
+            }
             "readiness" => {
                 let checks = tree.entry(value, "checks").map(|it| tree.resolve(it.value));
-                let children = checks.map_or_else(Vec::new, |it| items(tree, it, "id", SymbolKind::Event, &["type", "expires"]));
+                let children =
+                    checks.map_or_else(Vec::new, |it| items(tree, it, "id", SymbolKind::Event, &["type", "expires"]));
                 (SymbolKind::Object, None, children)
             }
             "runtime" => {
@@ -77,9 +85,12 @@ fn items(tree: &Tree, list: NodeId, name_key: &str, kind: SymbolKind, detail_key
         .enumerate()
         .map(|(index, item)| {
             let name_entry = tree.entry(*item, name_key);
-            let name = name_entry.and_then(|it| tree.scalar_str(it.value)).map_or_else(|| format!("[{index}]"), String::from);
-            let details: Vec<&str> =
-                detail_keys.iter().filter_map(|key| tree.entry(*item, key).and_then(|it| tree.scalar_str(it.value))).collect();
+            let name =
+                name_entry.and_then(|it| tree.scalar_str(it.value)).map_or_else(|| format!("[{index}]"), String::from);
+            let details: Vec<&str> = detail_keys
+                .iter()
+                .filter_map(|key| tree.entry(*item, key).and_then(|it| tree.scalar_str(it.value)))
+                .collect();
             let span = tree.span(*item);
             Symbol {
                 name,
@@ -171,7 +182,8 @@ pub fn links(tree: &Tree) -> Vec<(Range<usize>, LinkTarget)> {
     for check in list_items(tree, &Path::root().key("readiness").key("checks")) {
         let is_url = tree.entry(check, "type").and_then(|it| tree.scalar_str(it.value)) == Some("url");
         if let (true, Some(entry)) = (is_url, tree.entry(check, "evidence"))
-            && let Some(value) = tree.scalar_str(entry.value).filter(|it| it.starts_with("https://") || it.starts_with("http://"))
+            && let Some(value) =
+                tree.scalar_str(entry.value).filter(|it| it.starts_with("https://") || it.starts_with("http://"))
         {
             out.push((super::navigation::inner_span(tree, entry.value), LinkTarget::Url(value.to_string())));
         }

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tower_lsp_server::ls_types::{
-    ConfigurationItem, DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern, InitializeParams,
-    InitializeResult, Registration, SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    CompletionOptions, ConfigurationItem, DidChangeWatchedFilesRegistrationOptions, DocumentLinkOptions,
+    FileSystemWatcher, FoldingRangeProviderCapability, GlobPattern, HoverProviderCapability, InitializeParams,
+    InitializeResult, OneOf, Registration, RenameOptions, SaveOptions, SelectionRangeProviderCapability,
+    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
 };
 
 use crate::server::convert::Encoding;
@@ -30,6 +32,13 @@ pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResu
             .and_then(|it| it.dynamic_registration)
             .unwrap_or(false),
         configuration_pull: workspace.and_then(|it| it.configuration).unwrap_or(false),
+        snippets: capabilities
+            .text_document
+            .as_ref()
+            .and_then(|it| it.completion.as_ref())
+            .and_then(|it| it.completion_item.as_ref())
+            .and_then(|it| it.snippet_support)
+            .unwrap_or(false),
     };
     let _ = session.flags.set(flags);
     if let Some(options) = &params.initialization_options {
@@ -45,6 +54,24 @@ pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResu
                 save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions { include_text: Some(false) })),
                 ..TextDocumentSyncOptions::default()
             })),
+            completion_provider: Some(CompletionOptions {
+                trigger_characters: Some(vec![":".into(), " ".into(), "-".into(), "\"".into(), "/".into()]),
+                ..CompletionOptions::default()
+            }),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            definition_provider: Some(OneOf::Left(true)),
+            references_provider: Some(OneOf::Left(true)),
+            rename_provider: Some(OneOf::Right(RenameOptions {
+                prepare_provider: Some(true),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            })),
+            document_symbol_provider: Some(OneOf::Left(true)),
+            folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+            selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+            document_link_provider: Some(DocumentLinkOptions {
+                resolve_provider: Some(false),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            }),
             ..ServerCapabilities::default()
         },
         server_info: Some(ServerInfo { name: "pacto-lsp".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),

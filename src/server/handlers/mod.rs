@@ -1,5 +1,11 @@
 //! One file per LSP feature; each handler is short glue between the protocol and the engine.
 
+pub mod completion;
+pub mod definition;
+pub mod hover;
 pub mod lifecycle;
+pub mod references;
+pub mod rename;
+pub mod structure;
 pub mod text_sync;
 pub mod workspace;

@@ -55,6 +55,7 @@ pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
     // Without a file watcher this is when bundle files are read again.
     if !session.flags().watched_files_dynamic {
         session.files.invalidate_bundle(&root);
+        session.listings.remove(&root);
     }
     diagnostics::schedule(session, uri);
 }

@@ -14,6 +14,7 @@ pub fn did_change_watched_files(session: &Arc<Session>, params: DidChangeWatched
         if let Some(path) = event.uri.to_file_path() {
             tracing::debug!(path = %path.display(), kind = ?event.typ, "bundle file changed");
             session.files.invalidate(&path);
+            session.listings.retain(|root, _| !path.starts_with(root));
         }
     }
     diagnostics::schedule_all(session);
