@@ -65,7 +65,7 @@ pub fn score(readiness: &Readiness, today: Date) -> Option<Report> {
     };
     for (index, check) in readiness.checks.iter().enumerate() {
         let weight = check.weight.unwrap_or(0);
-        report.total_weight += weight;
+        report.total_weight = report.total_weight.saturating_add(weight);
         let expires = check.expires.as_deref().and_then(date::parse_strict);
         let status = match expires {
             None => {
@@ -74,7 +74,7 @@ pub fn score(readiness: &Readiness, today: Date) -> Option<Report> {
             }
             Some(expires) if today <= expires => {
                 report.current_count += 1;
-                report.current_weight += weight;
+                report.current_weight = report.current_weight.saturating_add(weight);
                 CheckStatus::Current { days_remaining: today.days_until(expires) }
             }
             Some(expires) => {

@@ -501,7 +501,8 @@ mod tests {
         let mut doc = base();
         doc["scaling"] = json!({});
         doc["configurations"] = json!([{"name": "a", "schema": "s.json", "ref": "oci://r/x:1"}]);
-        let found = messages(doc);
+        let mut found = messages(doc);
+        found.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(
             found,
             vec![

@@ -60,6 +60,15 @@ pub fn parse(text: &str) -> Parsed {
             Event::Alias(anchor) => {
                 let span = builder.span(span);
                 match builder.anchors.get(&anchor).copied() {
+                    // An alias inside the node it names would make the document infinite.
+                    Some(target) if builder.stack.iter().any(|frame| frame.id == target) => {
+                        builder.problems.push(Problem {
+                            kind: ProblemKind::Syntax,
+                            message: "YAML syntax error: an alias refers to a node that contains it".into(),
+                            span,
+                        });
+                        break;
+                    }
                     Some(target) => {
                         let id = builder.push(NodeKind::Alias(target), span);
                         builder.attach(id);

@@ -8,9 +8,13 @@ use super::{NodeId, NodeKind, Scalar, ScalarStyle, Tree};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JsonError {
-    /// Expanding aliases would produce more than the budget of nodes.
+    /// Expanding aliases would produce more than the budget of nodes, or nest deeper than
+    /// [`MAX_JSON_DEPTH`].
     TooLarge { budget: usize },
 }
+
+/// The deepest JSON a document may expand to (aliases can nest documents inside documents).
+pub const MAX_JSON_DEPTH: usize = 2 * super::MAX_DEPTH;
 
 impl Tree {
     /// The JSON value of the node `id`, expanding aliases and `<<` merge keys.
@@ -19,7 +23,7 @@ impl Tree {
     pub fn to_json(&self, id: NodeId) -> Result<Value, JsonError> {
         let budget = self.len().saturating_mul(4).saturating_add(10_000);
         let mut remaining = budget;
-        self.to_json_budgeted(id, &mut remaining).ok_or(JsonError::TooLarge { budget })
+        self.to_json_budgeted(id, &mut remaining, 0).ok_or(JsonError::TooLarge { budget })
     }
 
     /// The JSON value of the whole document (`null` for an empty one).
@@ -30,15 +34,18 @@ impl Tree {
         }
     }
 
-    fn to_json_budgeted(&self, id: NodeId, remaining: &mut usize) -> Option<Value> {
+    fn to_json_budgeted(&self, id: NodeId, remaining: &mut usize, depth: usize) -> Option<Value> {
         *remaining = remaining.checked_sub(1)?;
+        if depth > MAX_JSON_DEPTH {
+            return None;
+        }
         match &self.node(id).kind {
             NodeKind::Scalar(scalar) => Some(scalar_to_json(scalar)),
-            NodeKind::Alias(target) => self.to_json_budgeted(*target, remaining),
+            NodeKind::Alias(target) => self.to_json_budgeted(*target, remaining, depth + 1),
             NodeKind::Sequence(items) => {
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
-                    values.push(self.to_json_budgeted(*item, remaining)?);
+                    values.push(self.to_json_budgeted(*item, remaining, depth + 1)?);
                 }
                 Some(Value::Array(values))
             }
@@ -50,11 +57,11 @@ impl Tree {
                         merges.push(entry.value);
                         continue;
                     }
-                    let key = self.key_json_text(entry.key, remaining)?;
+                    let key = self.key_json_text(entry.key, remaining, depth + 1)?;
                     if map.contains_key(&key) {
                         continue; // A duplicate key: the first one counts.
                     }
-                    let value = self.to_json_budgeted(entry.value, remaining)?;
+                    let value = self.to_json_budgeted(entry.value, remaining, depth + 1)?;
                     map.insert(key, value);
                 }
                 for merge in merges {
@@ -63,7 +70,7 @@ impl Tree {
                         None => vec![merge],
                     };
                     for source in sources {
-                        if let Value::Object(merged) = self.to_json_budgeted(source, remaining)? {
+                        if let Value::Object(merged) = self.to_json_budgeted(source, remaining, depth + 1)? {
                             for (key, value) in merged {
                                 map.entry(key).or_insert(value);
                             }
@@ -76,8 +83,8 @@ impl Tree {
     }
 
     /// Keys become strings as Go's JSON conversion formats them (`1` → `"1"`, `true` → `"true"`).
-    fn key_json_text(&self, key: NodeId, remaining: &mut usize) -> Option<String> {
-        match self.to_json_budgeted(key, remaining)? {
+    fn key_json_text(&self, key: NodeId, remaining: &mut usize, depth: usize) -> Option<String> {
+        match self.to_json_budgeted(key, remaining, depth)? {
             Value::String(text) => Some(text),
             Value::Null => Some("null".into()),
             other => Some(other.to_string()),

@@ -166,3 +166,20 @@ fn empty_and_comment_only_documents() {
         assert_eq!(parsed.tree.document_json().unwrap(), serde_json::Value::Null);
     }
 }
+
+#[test]
+fn self_referential_aliases_are_syntax_errors() {
+    for text in ["a: &a [*a]\n", "a: &a {k: *a}\n", "a: &a {<<: *a}\n", "a: &a [&b [*a, *b]]\n"] {
+        let parsed = parse(text);
+        assert!(!parsed.is_complete(), "{text}");
+        assert!(parsed.problems[0].message.contains("refers to a node that contains it"), "{text}");
+    }
+    // A chain of aliases nesting deeper than the JSON depth limit is refused, not a stack overflow.
+    let mut text = String::from("a0: &a0 x\n");
+    for idx in 1..2000 {
+        text.push_str(&format!("a{idx}: &a{idx} [*a{}]\n", idx - 1));
+    }
+    let parsed = parse(&text);
+    assert!(parsed.is_complete());
+    assert!(parsed.tree.document_json().is_err());
+}
