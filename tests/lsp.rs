@@ -224,3 +224,106 @@ fn a_panic_in_analysis_is_contained() {
     assert!(!server.published_versions(&uri).contains(&1));
     assert_eq!(server.shutdown_and_exit().code(), Some(0));
 }
+
+#[test]
+fn completion_hover_definition_and_rename_over_stdio() {
+    let (_dir, uri, text) = bundle("examples/payments-api");
+    let mut server = Server::start();
+    let init = server
+        .initialize(json!({"textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}}), Value::Null);
+    let caps = &init["capabilities"];
+    for provider in ["hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider"] {
+        assert_eq!(caps[provider], true, "{provider}");
+    }
+    assert_eq!(caps["renameProvider"]["prepareProvider"], true);
+    server.open(&uri, &text, 1);
+    server.diagnostics(&uri, 1);
+    let line_of = |needle: &str| text.lines().position(|it| it.contains(needle)).unwrap() as u32;
+    let health = line_of("interface: rest-api");
+
+    // Half-typed value: delete `rest-api`, then complete at the end of the line.
+    server.change(&uri, 2, json!([{"range": range((health, 15), (health, 23)), "text": ""}]));
+    let position = json!({"line": health, "character": 15});
+    let items =
+        server.request("textDocument/completion", json!({"textDocument": {"uri": uri}, "position": position})).unwrap();
+    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|it| it["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["rest-api", "ledger-grpc", "admin"]);
+    assert_eq!(items[0]["textEdit"]["range"], range((health, 15), (health, 15)));
+    assert_eq!(items[0]["detail"], "http · port 8080");
+
+    // Snippet-capable client: a new top-level key gets snippet text.
+    let last = text.lines().count() as u32;
+    server.change(&uri, 3, json!([{"range": range((last, 0), (last, 0)), "text": "sca"}]));
+    let items = server
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": last, "character": 3}}),
+        )
+        .unwrap();
+    let scaling = items.as_array().unwrap().iter().find(|it| it["label"] == "scaling");
+    assert!(scaling.is_none(), "scaling is already present");
+    assert!(items.as_array().unwrap().iter().all(|it| it["insertTextFormat"] == 2));
+
+    // Back to the original text; hover, definition and rename.
+    server.change(&uri, 4, json!([{"range": Value::Null, "text": text}]));
+    server.diagnostics(&uri, 4);
+    let hover = server
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": health, "character": 18}}),
+        )
+        .unwrap();
+    assert_eq!(
+        hover["contents"]["value"],
+        "**rest-api** — http interface · port 8080 · public\n\nContract: `interfaces/openapi.yaml`"
+    );
+    let definition = server
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": {"line": health, "character": 18}}),
+        )
+        .unwrap();
+    let declaration = line_of("- name: rest-api");
+    assert_eq!(definition["range"], range((declaration, 10), (declaration, 18)));
+    let prepared = server
+        .request(
+            "textDocument/prepareRename",
+            json!({"textDocument": {"uri": uri}, "position": {"line": declaration, "character": 12}}),
+        )
+        .unwrap();
+    assert_eq!(prepared["placeholder"], "rest-api");
+    let refused = server
+        .request(
+            "textDocument/prepareRename",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 3}}),
+        )
+        .unwrap();
+    assert_eq!(refused, Value::Null);
+    let edit = server
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri}, "position": {"line": declaration, "character": 12}, "newName": "public-api"}),
+        )
+        .unwrap();
+    let edits = edit["changes"][&uri].as_array().unwrap();
+    assert_eq!(edits.len(), 2);
+    assert!(edits.iter().all(|it| it["newText"] == "public-api"));
+    let symbols = server.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}})).unwrap();
+    let names: Vec<&str> = symbols.as_array().unwrap().iter().map(|it| it["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "pactoVersion",
+            "service",
+            "interfaces",
+            "configurations",
+            "policies",
+            "dependencies",
+            "runtime",
+            "scaling",
+            "readiness",
+            "metadata"
+        ]
+    );
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
