@@ -1,7 +1,12 @@
-//! End-to-end test with a real editor: headless Neovim (the distribution's `neovim` package, 0.7
-//! or newer) starts `pacto-lsp --stdio` with its built-in LSP client, opens a copy of
-//! `examples/broken-api`, edits it like a user and checks the diagnostics it shows
-//! (`tests/nvim/diagnostics.lua` does the driving and the asserting).
+//! End-to-end tests with a real editor: headless Neovim (the distribution's `neovim` package, 0.7
+//! or newer) starts `pacto-lsp --stdio` with its built-in LSP client and a Lua script drives it
+//! like a user and asserts what the editor gets:
+//!
+//! - `tests/nvim/diagnostics.lua` opens a copy of `examples/broken-api`, edits it and checks the
+//!   diagnostics it shows;
+//! - `tests/nvim/ide.lua` opens a copy of `examples/payments-api` and uses completion, hover, go
+//!   to definition, references and rename through Neovim's own LSP functions, applying the
+//!   server's edits with Neovim's.
 //!
 //! Without `nvim` on the `PATH` the tests print a notice and pass, unless `CI` is set: CI installs
 //! Neovim, so there a missing `nvim` is a failure.
@@ -16,17 +21,40 @@ use std::time::{Duration, Instant};
 /// Neovim is killed after this long; a healthy run takes well under a second.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/nvim/diagnostics.lua");
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/broken-api");
+/// A Lua script and the example bundle it runs on (copied to a scratch directory first).
+struct Scenario {
+    script: &'static str,
+    example: &'static str,
+}
+
+const DIAGNOSTICS: Scenario = Scenario {
+    script: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/nvim/diagnostics.lua"),
+    example: concat!(env!("CARGO_MANIFEST_DIR"), "/examples/broken-api"),
+};
+
+const IDE: Scenario = Scenario {
+    script: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/nvim/ide.lua"),
+    example: concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments-api"),
+};
 
 #[test]
 fn neovim_utf16_client_sees_diagnostics_and_edits() {
-    run_neovim("utf-16");
+    run_neovim(&DIAGNOSTICS, "utf-16");
 }
 
 #[test]
 fn neovim_utf8_client_sees_diagnostics_and_edits() {
-    run_neovim("utf-8");
+    run_neovim(&DIAGNOSTICS, "utf-8");
+}
+
+#[test]
+fn neovim_utf16_client_completes_hovers_navigates_and_renames() {
+    run_neovim(&IDE, "utf-16");
+}
+
+#[test]
+fn neovim_utf8_client_completes_hovers_navigates_and_renames() {
+    run_neovim(&IDE, "utf-8");
 }
 
 /// The first line of `nvim --version`, or `None` when Neovim cannot be run.
@@ -38,7 +66,7 @@ fn nvim_version() -> Option<String> {
     Some(String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or_default().to_string())
 }
 
-fn run_neovim(encoding: &str) {
+fn run_neovim(scenario: &Scenario, encoding: &str) {
     let Some(version) = nvim_version() else {
         if std::env::var_os("CI").is_some() {
             panic!("`nvim` is not installed, but CI is set: CI must install Neovim (Debian: apt-get install neovim)");
@@ -50,15 +78,16 @@ fn run_neovim(encoding: &str) {
     let temp = tempfile::tempdir().expect("temporary directory");
     // Canonical, so the file URI Neovim sends is the path the server sees (no symlinked /tmp).
     let root = temp.path().canonicalize().expect("canonical temporary directory");
-    let bundle = root.join("broken-api");
-    copy_dir(Path::new(EXAMPLE), &bundle);
+    let example = Path::new(scenario.example);
+    let bundle = root.join(example.file_name().expect("example directory name"));
+    copy_dir(example, &bundle);
     let xdg = root.join("xdg");
     std::fs::create_dir_all(&xdg).expect("XDG directory");
 
     let mut child = Command::new("nvim")
         .args(["--headless", "--clean", "-u", "NONE", "-i", "NONE", "-n"])
         .args(["-c", "execute 'luafile ' . fnameescape($PACTO_NVIM_SCRIPT)"])
-        .env("PACTO_NVIM_SCRIPT", SCRIPT)
+        .env("PACTO_NVIM_SCRIPT", scenario.script)
         .env("PACTO_LSP_BIN", env!("CARGO_BIN_EXE_pacto-lsp"))
         .env("PACTO_TEST_DIR", &bundle)
         .env("PACTO_TEST_ENCODING", encoding)
@@ -95,11 +124,12 @@ fn run_neovim(encoding: &str) {
     let stdout = collect(stdout);
     let stderr = collect(stderr);
 
+    let script = Path::new(scenario.script).file_name().unwrap_or_default().to_string_lossy();
     let report = || {
         let log = std::fs::read_to_string(xdg.join("cache/nvim/lsp.log")).unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
         format!(
-            "{version}, encoding {encoding}, after {elapsed:?}, status {status:?}\n\
+            "{script}: {version}, encoding {encoding}, after {elapsed:?}, status {status:?}\n\
              --- nvim stdout ---\n{stdout}\n--- nvim stderr ---\n{stderr}\n--- lsp.log (tail) ---\n{}",
             tail.join("\n")
         )
@@ -109,7 +139,7 @@ fn run_neovim(encoding: &str) {
     };
     assert!(stdout.lines().any(|it| it.trim() == "NVIM-LSP-OK"), "the Neovim test did not pass\n{}", report());
     assert!(status.success(), "nvim exited with {status}\n{}", report());
-    eprintln!("{version} ({encoding}): NVIM-LSP-OK in {elapsed:?}");
+    eprintln!("{script}, {version} ({encoding}): NVIM-LSP-OK in {elapsed:?}");
 }
 
 /// Reads a pipe to its end on a thread, so a chatty child never blocks on a full pipe.
