@@ -84,6 +84,14 @@ fn health_interface_offers_http_and_grpc_interfaces_only() {
 }
 
 #[test]
+fn a_value_right_after_the_colon_gets_its_space() {
+    let text = CONTRACT.replace("    interface: rest\n", "    interface:$0\n");
+    let (text, items) = complete_with(&text, &[], false);
+    assert_eq!(items[0].insert, " rest");
+    assert_eq!(&text[items[0].replace.clone()], "");
+}
+
+#[test]
 fn a_prefix_is_replaced_not_duplicated() {
     let text = CONTRACT.replace("    interface: rest\n", "    interface: re$0\n");
     let (text, items) = complete_with(&text, &[], false);
@@ -256,6 +264,9 @@ fn definition_references_and_rename_of_interfaces() {
     assert!(renamed.contains("    interface: public-api\n"));
     assert!(renamed.contains("    interface: \"public-api\"\n"), "quotes are kept");
     assert_eq!(navigation::rename(tree, reference, "rpc"), Err("an interface named `rpc` already exists".into()));
+    for unusable in ["a: b", "x #y", "- x", "[x]", "*x", "123", "true", " api", "", "na\"me"] {
+        assert!(navigation::rename(tree, reference, unusable).is_err(), "{unusable:?}");
+    }
     // Only interface names can be renamed.
     assert_eq!(navigation::prepare_rename(tree, text.find("workload").unwrap()), None);
     assert_eq!(navigation::prepare_rename(tree, text.find("payments").unwrap()), None);

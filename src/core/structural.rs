@@ -402,7 +402,7 @@ fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
 }
 
 /// Optimal string alignment distance: Levenshtein plus swaps of adjacent letters.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let width = b.len() + 1;

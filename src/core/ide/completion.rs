@@ -152,6 +152,17 @@ fn block_snippets(cursor: &Cursor) -> Vec<Completion> {
 }
 
 fn values(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote: Option<char>) -> Vec<Completion> {
+    let mut items = value_items(ctx, version, cursor, quote);
+    // `key:` with no space yet: `key:value` would be one plain word, so insert the space too.
+    if ctx.text[..cursor.replace.start].ends_with(':') {
+        for item in &mut items {
+            item.insert.insert(0, ' ');
+        }
+    }
+    items
+}
+
+fn value_items(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote: Option<char>) -> Vec<Completion> {
     let Some(path) = cursor.value_path() else { return Vec::new() };
     let text = path.to_string();
     let value =

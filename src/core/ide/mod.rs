@@ -1,5 +1,6 @@
 //! Editing intelligence: completion, hover, navigation, outline. Offsets in, plain data out.
 
+pub mod actions;
 pub mod completion;
 pub mod cursor;
 pub mod describe;

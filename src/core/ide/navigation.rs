@@ -59,14 +59,28 @@ pub fn prepare_rename(tree: &Tree, offset: usize) -> Option<(Range<usize>, Strin
 
 /// The edits that rename the interface under the cursor everywhere; `Err` says why not.
 pub fn rename(tree: &Tree, offset: usize, new_name: &str) -> Result<Vec<(Range<usize>, String)>, String> {
-    if new_name.trim().is_empty() || new_name.contains(['\n', '\r', '"', '\'']) {
-        return Err(format!("`{new_name}` is not a usable interface name"));
+    if !is_plain_string(new_name) {
+        return Err(format!(
+            "`{new_name}` would not stay a plain YAML string here; use a name like `public-api` (letters, digits, `-`, `_`, `.`)"
+        ));
     }
     let (old, ranges) = references(tree, offset).ok_or("not an interface name")?;
     if interface_declarations(tree).iter().any(|(it, _)| it == new_name) && new_name != old {
         return Err(format!("an interface named `{new_name}` already exists"));
     }
     Ok(ranges.into_iter().map(|range| (range, new_name.to_string())).collect())
+}
+
+/// Whether `name` can be written unquoted (or inside existing quotes) and still read back as that
+/// same string: no YAML indicators, no spaces at the ends, not a number, boolean or null.
+fn is_plain_string(name: &str) -> bool {
+    if name.is_empty() || name.trim() != name || name.contains(['"', '\'', '\\', '\n', '\r', '\t']) {
+        return false;
+    }
+    let parsed = crate::core::yaml::parse(&format!("k: {name}\n"));
+    parsed.problems.is_empty()
+        && parsed.tree.document_json().ok().and_then(|it| it.get("k").cloned())
+            == Some(serde_json::Value::String(name.into()))
 }
 
 /// The interface name at `offset`: a declaration (`interfaces[i].name`) or a reference.

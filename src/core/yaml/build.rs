@@ -158,7 +158,11 @@ impl<'a> Builder<'a> {
                 let trimmed = self.text[range.clone()].trim_end().len();
                 range.start..range.start + trimmed
             }
-            _ => range,
+            // The parser's span of a quoted scalar runs on over trailing blanks and a comment.
+            SaphyrStyle::SingleQuoted | SaphyrStyle::DoubleQuoted => {
+                let end = closing_quote(&self.text[range.clone()]).map_or(range.end, |it| range.start + it);
+                range.start..end
+            }
         }
     }
 
@@ -291,6 +295,25 @@ fn convert_style(style: SaphyrStyle) -> ScalarStyle {
         SaphyrStyle::Folded => ScalarStyle::Folded,
         SaphyrStyle::Plain => ScalarStyle::Plain,
     }
+}
+
+/// The length of a quoted scalar at the start of `text`, closing quote included.
+fn closing_quote(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices();
+    let (_, quote) = chars.next().filter(|(_, c)| *c == '"' || *c == '\'')?;
+    while let Some((idx, c)) = chars.next() {
+        match (quote, c) {
+            ('"', '\\') => {
+                chars.next();
+            }
+            ('\'', '\'') if text[idx + 1..].starts_with('\'') => {
+                chars.next();
+            }
+            (quote, c) if c == quote => return Some(idx + 1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The offset of the `|` or `>` that introduces a block scalar whose content starts at `start`.

@@ -183,3 +183,13 @@ fn self_referential_aliases_are_syntax_errors() {
     assert!(parsed.is_complete());
     assert!(parsed.tree.document_json().is_err());
 }
+
+#[test]
+fn quoted_scalar_spans_end_at_the_closing_quote() {
+    let text = "a: '1.0'  # keep me\nb: \"x \\\" y\"   # c\nc: 'it''s'\nd: \"é😀\" #\n";
+    let tree = parse(text).tree;
+    assert_eq!(value_text(text, &tree, "a"), "'1.0'");
+    assert_eq!(value_text(text, &tree, "b"), "\"x \\\" y\"");
+    assert_eq!(value_text(text, &tree, "c"), "'it''s'");
+    assert_eq!(value_text(text, &tree, "d"), "\"é😀\"");
+}
