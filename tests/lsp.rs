@@ -327,3 +327,47 @@ fn completion_hover_definition_and_rename_over_stdio() {
     );
     assert_eq!(server.shutdown_and_exit().code(), Some(0));
 }
+
+#[test]
+fn quick_fix_bumps_the_version_and_the_lens_shows_the_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "pactoVersion: \"1.0\"\r\nservice:\r\n  name: ünï # 😀\r\n  version: 1.0.0\r\nreadiness:\r\n  minScore: 80\r\n  checks:\r\n    - id: dash\r\n      type: url\r\n      evidence: https://x\r\n      weight: 60\r\n      expires: \"2099-01-01\"\r\n    - id: review\r\n      type: ticket\r\n      evidence: T-1\r\n      weight: 40\r\n      expires: \"2026-01-01\"\r\n";
+    let text = text.replace("ünï", "svc");
+    let uri = file_uri(&dir.path().join("pacto.yaml"));
+    let mut server = Server::start();
+    let init = server.initialize(json!({}), Value::Null);
+    assert_eq!(init["capabilities"]["codeActionProvider"]["codeActionKinds"], json!(["quickfix", "source"]));
+    server.open(&uri, &text, 1);
+    let diagnostics = server.diagnostics(&uri, 1);
+    let readiness = diagnostics.iter().find(|it| it["code"] == "SCHEMA_VIOLATION").unwrap().clone();
+    assert_eq!(readiness["range"], range((4, 0), (4, 9)));
+    let actions = server
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": readiness["range"], "context": {"diagnostics": [readiness]}}),
+        )
+        .unwrap();
+    let bump = actions.as_array().unwrap().iter().find(|it| it["title"] == "Bump pactoVersion to 1.1").unwrap();
+    assert_eq!(bump["kind"], "quickfix");
+    assert_eq!(bump["isPreferred"], true);
+    assert_eq!(bump["diagnostics"][0]["code"], "SCHEMA_VIOLATION");
+    let edits = bump["edit"]["changes"][&uri].as_array().unwrap();
+    assert_eq!(edits, &vec![json!({"range": range((0, 15), (0, 18)), "newText": "1.1"})]);
+
+    // Apply it as the client would, and the readiness error is gone.
+    server.change(&uri, 2, json!([{"range": range((0, 15), (0, 18)), "text": "1.1"}]));
+    let after = server.diagnostics(&uri, 2);
+    assert!(!after.iter().any(|it| it["code"] == "SCHEMA_VIOLATION"), "{after:#?}");
+    let lenses = server.request("textDocument/codeLens", json!({"textDocument": {"uri": uri}})).unwrap();
+    assert_eq!(lenses[0]["range"], range((4, 0), (4, 9)));
+    assert_eq!(lenses[0]["command"]["title"], "Readiness 60/100 · gate 80 · 1 expired · failing");
+    // Only source actions when asked for them.
+    let source = server
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range((0, 0), (0, 0)), "context": {"diagnostics": [], "only": ["source"]}}),
+        )
+        .unwrap();
+    assert!(source.as_array().unwrap().iter().all(|it| it["kind"] == "source"));
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}

@@ -1,5 +1,7 @@
 //! One file per LSP feature; each handler is short glue between the protocol and the engine.
 
+pub mod code_action;
+pub mod code_lens;
 pub mod completion;
 pub mod definition;
 pub mod hover;

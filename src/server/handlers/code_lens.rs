@@ -1,0 +1,32 @@
+//! `textDocument/codeLens`: the readiness score and gate on the `readiness` key, as of today.
+
+use tower_lsp_server::ls_types::{CodeLens, CodeLensParams, Command};
+
+use crate::core::path::Path;
+use crate::core::readiness;
+use crate::server::convert;
+use crate::server::session::{Session, today};
+
+pub fn code_lens(session: &Session, params: CodeLensParams) -> Option<Vec<CodeLens>> {
+    let analyzed = session.current(&params.text_document.uri)?;
+    let analysis = &analyzed.analysis;
+    let tree = &analysis.parsed.tree;
+    let key = tree.key_node(&Path::root().key("readiness"))?;
+    let section = analysis.contract.as_ref()?.readiness.as_ref()?;
+    let report = readiness::score(section, today())?;
+    let mut title = format!("Readiness {}/100 · gate {}", report.score, report.min_score);
+    if report.expired_count > 0 {
+        title.push_str(&format!(" · {} expired", report.expired_count));
+    }
+    if report.invalid_count > 0 {
+        title.push_str(&format!(" · {} invalid", report.invalid_count));
+    }
+    title.push_str(if report.passing { " · passing" } else { " · failing" });
+    let range = convert::range(&analyzed.text, &analyzed.lines, &tree.span(key), session.encoding());
+    // A display-only lens: the empty command makes clients show it without making it clickable.
+    Some(vec![CodeLens {
+        range,
+        command: Some(Command { title, command: String::new(), arguments: None }),
+        data: None,
+    }])
+}
