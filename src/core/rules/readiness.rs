@@ -23,10 +23,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
                 expires_problem(expires),
             ));
         }
-        if let Some(evidence) = check.evidence.as_deref()
-            && !evidence.is_empty()
-            && evidence.trim().is_empty()
-        {
+        // Empty text is the schema's to report (minLength); whitespace-only text is this rule's.
+        let blank = |text: &Option<String>| text.as_deref().is_some_and(|it| !it.is_empty() && it.trim().is_empty());
+        if blank(&check.evidence) {
             out.push(Issue::new(
                 Code::EMPTY_READINESS_EVIDENCE,
                 at.key("evidence"),
@@ -34,10 +33,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
                 "the evidence is blank",
             ));
         }
-        if let Some(description) = check.description.as_deref()
-            && !description.is_empty()
-            && description.trim().is_empty()
-        {
+        if blank(&check.description) {
             out.push(Issue::new(
                 Code::EMPTY_READINESS_DESCRIPTION,
                 at.key("description"),
