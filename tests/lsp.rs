@@ -354,6 +354,10 @@ fn quick_fix_bumps_the_version_and_the_lens_shows_the_score() {
     let edits = bump["edit"]["changes"][&uri].as_array().unwrap();
     assert_eq!(edits, &vec![json!({"range": range((0, 15), (0, 18)), "newText": "1.1"})]);
 
+    // Under 1.0 readiness is not part of the format yet: no lens.
+    let lenses = server.request("textDocument/codeLens", json!({"textDocument": {"uri": uri}})).unwrap();
+    assert_eq!(lenses, Value::Null);
+
     // Apply it as the client would, and the readiness error is gone.
     server.change(&uri, 2, json!([{"range": range((0, 15), (0, 18)), "text": "1.1"}]));
     let after = server.diagnostics(&uri, 2);

@@ -6,7 +6,11 @@
 //!   diagnostics it shows;
 //! - `tests/nvim/ide.lua` opens a copy of `examples/payments-api` and uses completion, hover, go
 //!   to definition, references and rename through Neovim's own LSP functions, applying the
-//!   server's edits with Neovim's.
+//!   server's edits with Neovim's;
+//! - `tests/nvim/code_action.lua` opens a copy of `tests/nvim/ready-svc` (a `pactoVersion: "1.0"`
+//!   contract with a readiness section and non-ASCII text), applies the version-bump quick fix and
+//!   the expired-check extension the way Neovim applies code actions, and checks the readiness
+//!   code lens.
 //!
 //! Without `nvim` on the `PATH` the tests print a notice and pass, unless `CI` is set: CI installs
 //! Neovim, so there a missing `nvim` is a failure.
@@ -21,7 +25,8 @@ use std::time::{Duration, Instant};
 /// Neovim is killed after this long; a healthy run takes well under a second.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A Lua script and the example bundle it runs on (copied to a scratch directory first).
+/// A Lua script and the bundle it runs on (copied to a scratch directory first): one of `examples/`
+/// or a fixture under `tests/nvim/`.
 struct Scenario {
     script: &'static str,
     example: &'static str,
@@ -35,6 +40,11 @@ const DIAGNOSTICS: Scenario = Scenario {
 const IDE: Scenario = Scenario {
     script: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/nvim/ide.lua"),
     example: concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments-api"),
+};
+
+const CODE_ACTION: Scenario = Scenario {
+    script: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/nvim/code_action.lua"),
+    example: concat!(env!("CARGO_MANIFEST_DIR"), "/tests/nvim/ready-svc"),
 };
 
 #[test]
@@ -55,6 +65,16 @@ fn neovim_utf16_client_completes_hovers_navigates_and_renames() {
 #[test]
 fn neovim_utf8_client_completes_hovers_navigates_and_renames() {
     run_neovim(&IDE, "utf-8");
+}
+
+#[test]
+fn neovim_utf16_client_applies_code_actions_and_shows_the_readiness_lens() {
+    run_neovim(&CODE_ACTION, "utf-16");
+}
+
+#[test]
+fn neovim_utf8_client_applies_code_actions_and_shows_the_readiness_lens() {
+    run_neovim(&CODE_ACTION, "utf-8");
 }
 
 /// The first line of `nvim --version`, or `None` when Neovim cannot be run.

@@ -21,13 +21,17 @@ pub fn code_action(session: &Session, params: CodeActionParams) -> Option<CodeAc
     let only = params.context.only.as_deref();
     let wanted =
         |kind: &CodeActionKind| only.is_none_or(|kinds| kinds.iter().any(|it| kind.as_str().starts_with(it.as_str())));
+    let offered: Vec<_> = actions::actions(text, &analyzed.analysis, start.min(end)..start.max(end), today())
+        .into_iter()
+        .filter(|action| wanted(&kind_of(action.kind)))
+        .collect();
     let mut res = Vec::new();
-    for action in actions::actions(text, &analyzed.analysis, start.min(end)..start.max(end), today()) {
-        let kind = match action.kind {
-            ActionKind::QuickFix => CodeActionKind::QUICKFIX,
-            ActionKind::Source => CodeActionKind::SOURCE,
-        };
-        if !wanted(&kind) {
+    for action in offered.iter() {
+        let kind = kind_of(action.kind);
+        // A source action that a quick fix in the same menu already offers would show twice.
+        let duplicate = action.kind == ActionKind::Source
+            && offered.iter().any(|it| it.kind == ActionKind::QuickFix && it.title == action.title);
+        if duplicate {
             continue;
         }
         let edits = action
@@ -45,7 +49,7 @@ pub fn code_action(session: &Session, params: CodeActionParams) -> Option<CodeAc
             .map(|finding| to_diagnostic(text, lines, finding, encoding))
             .collect();
         res.push(CodeActionOrCommand::CodeAction(CodeAction {
-            title: action.title,
+            title: action.title.clone(),
             kind: Some(kind),
             diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
             edit: Some(WorkspaceEdit {
@@ -57,4 +61,11 @@ pub fn code_action(session: &Session, params: CodeActionParams) -> Option<CodeAc
         }));
     }
     Some(res)
+}
+
+fn kind_of(kind: ActionKind) -> CodeActionKind {
+    match kind {
+        ActionKind::QuickFix => CodeActionKind::QUICKFIX,
+        ActionKind::Source => CodeActionKind::SOURCE,
+    }
 }

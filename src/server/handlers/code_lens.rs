@@ -4,6 +4,7 @@ use tower_lsp_server::ls_types::{CodeLens, CodeLensParams, Command};
 
 use crate::core::path::Path;
 use crate::core::readiness;
+use crate::core::schema::SchemaVersion;
 use crate::server::convert;
 use crate::server::session::{Session, today};
 
@@ -11,6 +12,10 @@ pub fn code_lens(session: &Session, params: CodeLensParams) -> Option<Vec<CodeLe
     let analyzed = session.current(&params.text_document.uri)?;
     let analysis = &analyzed.analysis;
     let tree = &analysis.parsed.tree;
+    // Readiness is part of the 1.1 format only; under 1.0 the section itself is the error.
+    if analysis.version != Some(SchemaVersion::V1_1) {
+        return None;
+    }
     let key = tree.key_node(&Path::root().key("readiness"))?;
     let section = analysis.contract.as_ref()?.readiness.as_ref()?;
     let report = readiness::score(section, today())?;
