@@ -375,3 +375,44 @@ fn quick_fix_bumps_the_version_and_the_lens_shows_the_score() {
     assert!(source.as_array().unwrap().iter().all(|it| it["kind"] == "source"));
     assert_eq!(server.shutdown_and_exit().code(), Some(0));
 }
+
+#[test]
+fn validate_command_returns_the_findings_and_bundle_commands_fail_clearly() {
+    let (_dir, uri, text) = bundle("examples/broken-api");
+    let mut server = Server::start();
+    let init = server.initialize(json!({}), Value::Null);
+    assert_eq!(
+        init["capabilities"]["executeCommandProvider"]["commands"],
+        json!(["pacto.validate", "pacto.pack", "pacto.push", "pacto.diff"])
+    );
+    server.open(&uri, &text, 1);
+    let published = server.diagnostics(&uri, 1);
+    let result =
+        server.request("workspace/executeCommand", json!({"command": "pacto.validate", "arguments": [uri]})).unwrap();
+    assert_eq!(
+        (result["valid"].clone(), result["errors"].clone(), result["warnings"].clone()),
+        (json!(false), json!(7), json!(2))
+    );
+    assert_eq!(result["version"], 1);
+    let codes: Vec<&str> =
+        result["findings"].as_array().unwrap().iter().map(|it| it["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, codes_of(&published));
+    let health =
+        result["findings"].as_array().unwrap().iter().find(|it| it["code"] == "HEALTH_INTERFACE_NOT_FOUND").unwrap();
+    assert_eq!(health["range"], range((27, 15), (27, 18)));
+    assert_eq!(health["path"], "runtime.health.interface");
+
+    let error =
+        server.request("workspace/executeCommand", json!({"command": "pacto.pack", "arguments": [uri]})).unwrap_err();
+    assert_eq!(error["error"]["message"], "`pacto.pack` is not available in this version of pacto-lsp yet");
+    let shown = server.wait_for("an error message for the user", |it| it["method"] == "window/showMessage");
+    assert_eq!(shown["params"]["type"], 1);
+    let error =
+        server.request("workspace/executeCommand", json!({"command": "pacto.validate", "arguments": []})).unwrap_err();
+    assert_eq!(error["error"]["message"], "the first argument must be the contract's URI");
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+fn codes_of(diagnostics: &[Value]) -> Vec<&str> {
+    diagnostics.iter().map(|it| it["code"].as_str().unwrap()).collect()
+}

@@ -35,13 +35,20 @@ pub fn schedule_all(session: &Arc<Session>) {
 }
 
 async fn check(session: &Arc<Session>, uri: Uri) {
-    let Some(snapshot) = session.snapshot(&uri) else { return };
+    let Some((snapshot, analysis)) = compute(session, &uri, true).await else { return };
+    publish(session, &uri, snapshot, analysis).await;
+}
+
+/// Checks the document's current text with its bundle files (loading missing ones off the async
+/// workers). With `drop_stale`, gives up as soon as a newer version arrives.
+pub async fn compute(session: &Arc<Session>, uri: &Uri, drop_stale: bool) -> Option<(Snapshot, Analysis)> {
+    let snapshot = session.snapshot(uri)?;
     let settings = session.settings();
     let options = Options { today: today(), readiness_gate: settings.readiness_gate, warn_days: settings.warn_days };
     let mut analysis = None;
     for _ in 0..MAX_LOAD_ROUNDS {
-        if session.version(&uri) != Some(snapshot.version) {
-            return; // A newer version arrived; its own check will publish.
+        if drop_stale && session.version(uri) != Some(snapshot.version) {
+            return None; // A newer version arrived; its own check will publish.
         }
         let job = (snapshot.text.clone(), snapshot.bundle_root.clone(), session.files.clone());
         let outcome = tokio::task::spawn_blocking(move || run_analysis(job.0, job.1, job.2, options)).await;
@@ -49,7 +56,7 @@ async fn check(session: &Arc<Session>, uri: Uri) {
             Ok(Some(it)) => it,
             Ok(None) | Err(_) => {
                 tracing::error!(uri = uri.as_str(), "analysis panicked; diagnostics not updated");
-                return;
+                return None;
             }
         };
         analysis = Some(result);
@@ -59,8 +66,7 @@ async fn check(session: &Arc<Session>, uri: Uri) {
         let files = session.files.clone();
         let _ = tokio::task::spawn_blocking(move || files.load(&misses)).await;
     }
-    let Some(analysis) = analysis else { return };
-    publish(session, &uri, snapshot, analysis).await;
+    Some((snapshot, analysis?))
 }
 
 /// Runs the engine, catching any panic so one bad input cannot take the server down.

@@ -6,15 +6,16 @@ use std::time::Duration;
 use serde_json::Value;
 use tower_lsp_server::ls_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CodeLensOptions, CompletionOptions,
-    ConfigurationItem, DidChangeWatchedFilesRegistrationOptions, DocumentLinkOptions, FileSystemWatcher,
-    FoldingRangeProviderCapability, GlobPattern, HoverProviderCapability, InitializeParams, InitializeResult, OneOf,
-    Registration, RenameOptions, SaveOptions, SelectionRangeProviderCapability, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
-    WorkDoneProgressOptions,
+    ConfigurationItem, DidChangeWatchedFilesRegistrationOptions, DocumentLinkOptions, ExecuteCommandOptions,
+    FileSystemWatcher, FoldingRangeProviderCapability, GlobPattern, HoverProviderCapability, InitializeParams,
+    InitializeResult, OneOf, Registration, RenameOptions, SaveOptions, SelectionRangeProviderCapability,
+    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
 };
 
 use crate::server::convert::Encoding;
 use crate::server::diagnostics;
+use crate::server::handlers::execute_command;
 use crate::server::session::{ClientFlags, Session};
 use crate::server::settings::Settings;
 
@@ -75,6 +76,10 @@ pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResu
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             })),
             code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+            execute_command_provider: Some(ExecuteCommandOptions {
+                commands: execute_command::COMMANDS.iter().map(|it| it.to_string()).collect(),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            }),
             document_link_provider: Some(DocumentLinkOptions {
                 resolve_provider: Some(false),
                 work_done_progress_options: WorkDoneProgressOptions::default(),

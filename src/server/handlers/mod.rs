@@ -4,6 +4,7 @@ pub mod code_action;
 pub mod code_lens;
 pub mod completion;
 pub mod definition;
+pub mod execute_command;
 pub mod hover;
 pub mod lifecycle;
 pub mod references;
