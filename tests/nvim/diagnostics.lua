@@ -17,32 +17,14 @@
 
 local WAIT_MS = 10000
 
--- `vim.inspect` on one line, for failure reasons.
-local function inspect(value)
-  return vim.inspect(value, { newline = ' ', indent = '' })
-end
+local lib = dofile(debug.getinfo(1, 'S').source:sub(2):match('(.*/)') .. 'lib.lua')
+local inspect, emit, fail, check, env = lib.inspect, lib.emit, lib.fail, lib.check, lib.env
+local buffer_lines, line_text, column_of, range_text = lib.buffer_lines, lib.line_text, lib.column_of, lib.range_text
 
-local function emit(text)
-  io.stdout:write(text, '\n')
-  io.stdout:flush()
-end
 
--- A failure with a message meant for the reader (no Lua traceback).
-local function fail(reason)
-  error({ pacto_fail = reason }, 0)
-end
 
-local function check(condition, reason)
-  if not condition then
-    fail(reason)
-  end
-end
 
-local function env(name)
-  local value = os.getenv(name)
-  check(value ~= nil and value ~= '', 'environment variable ' .. name .. ' is not set')
-  return value
-end
+
 
 -- What each finding in the copied examples/broken-api looks like: the finding's code, a Lua
 -- pattern that must match exactly one line of the buffer, and the text on that line that the
@@ -82,9 +64,6 @@ local function without(spec, code)
   return result
 end
 
-local function buffer_lines(bufnr)
-  return vim.api.nvim_buf_get_lines(bufnr, 0, -1, true)
-end
 
 -- The 0-based number of the single line matching `pattern`.
 local function find_line(lines, pattern)
@@ -409,20 +388,5 @@ local function main()
   ))
 end
 
-local function finish()
-  local ok, err = xpcall(main, function(e)
-    if type(e) == 'table' and e.pacto_fail then
-      return e.pacto_fail
-    end
-    return debug.traceback(tostring(e), 2)
-  end)
-  if ok then
-    emit('NVIM-LSP-OK')
-    vim.cmd('qa!')
-  else
-    emit('NVIM-LSP-FAIL: ' .. tostring(err))
-    vim.cmd('cquit')
-  end
-end
 
-finish()
+lib.run(main)

@@ -18,36 +18,15 @@
 
 local WAIT_MS = 10000
 
--- `vim.inspect` on one line, for failure reasons.
-local function inspect(value)
-  return vim.inspect(value, { newline = ' ', indent = '' })
-end
+local lib = dofile(debug.getinfo(1, 'S').source:sub(2):match('(.*/)') .. 'lib.lua')
+local inspect, emit, fail, check, env = lib.inspect, lib.emit, lib.fail, lib.check, lib.env
+local buffer_lines, line_text, column_of, range_text = lib.buffer_lines, lib.line_text, lib.column_of, lib.range_text
 
-local function emit(text)
-  io.stdout:write(text, '\n')
-  io.stdout:flush()
-end
 
--- A failure with a message meant for the reader (no Lua traceback).
-local function fail(reason)
-  error({ pacto_fail = reason }, 0)
-end
 
-local function check(condition, reason)
-  if not condition then
-    fail(reason)
-  end
-end
 
-local function env(name)
-  local value = os.getenv(name)
-  check(value ~= nil and value ~= '', 'environment variable ' .. name .. ' is not set')
-  return value
-end
 
-local function buffer_lines(bufnr)
-  return vim.api.nvim_buf_get_lines(bufnr, 0, -1, true)
-end
+
 
 -- The 0-based number of the single line matching `pattern`.
 local function find_line(bufnr, pattern)
@@ -62,16 +41,7 @@ local function find_line(bufnr, pattern)
   return found
 end
 
-local function line_text(bufnr, row)
-  return vim.api.nvim_buf_get_lines(bufnr, row, row + 1, true)[1]
-end
 
--- The 0-based byte column of `token` on line `row` (the first occurrence).
-local function column_of(bufnr, row, token)
-  local start = line_text(bufnr, row):find(token, 1, true)
-  check(start ~= nil, ('%q not found on line %d: %q'):format(token, row, line_text(bufnr, row)))
-  return start - 1
-end
 
 local function same_list(label, expected, actual)
   if table.concat(expected, ' ') ~= table.concat(actual, ' ') then
@@ -79,10 +49,6 @@ local function same_list(label, expected, actual)
   end
 end
 
--- An LSP range written out, for comparisons and messages.
-local function range_text(range)
-  return ('%d:%d-%d:%d'):format(range.start.line, range.start.character, range['end'].line, range['end'].character)
-end
 
 -- The expected LSP range of `token` on line `row`; the contract is ASCII, so byte columns are
 -- also UTF-8 and UTF-16 offsets.
@@ -438,20 +404,5 @@ local function main()
   ))
 end
 
-local function finish()
-  local ok, err = xpcall(main, function(e)
-    if type(e) == 'table' and e.pacto_fail then
-      return e.pacto_fail
-    end
-    return debug.traceback(tostring(e), 2)
-  end)
-  if ok then
-    emit('NVIM-LSP-OK')
-    vim.cmd('qa!')
-  else
-    emit('NVIM-LSP-FAIL: ' .. tostring(err))
-    vim.cmd('cquit')
-  end
-end
 
-finish()
+lib.run(main)
