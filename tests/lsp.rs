@@ -405,11 +405,13 @@ fn validate_command_returns_the_findings_and_bundle_commands_fail_clearly() {
     let error =
         server.request("workspace/executeCommand", json!({"command": "pacto.pack", "arguments": [uri]})).unwrap_err();
     assert_eq!(error["error"]["message"], "`pacto.pack` is not available in this version of pacto-lsp yet");
+    assert_eq!(error["error"]["code"], -32803);
     let shown = server.wait_for("an error message for the user", |it| it["method"] == "window/showMessage");
     assert_eq!(shown["params"]["type"], 1);
     let error =
         server.request("workspace/executeCommand", json!({"command": "pacto.validate", "arguments": []})).unwrap_err();
     assert_eq!(error["error"]["message"], "the first argument must be the contract's URI");
+    assert_eq!(error["error"]["code"], -32602);
     assert_eq!(server.shutdown_and_exit().code(), Some(0));
 }
 

@@ -98,10 +98,11 @@ async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis
         analysis.findings.iter().map(|it| to_diagnostic(&snapshot.text, &lines, it, encoding)).collect();
     let analyzed = Arc::new(Analyzed { version: snapshot.version, text: snapshot.text, lines, analysis });
     let mut published = snapshot.publish.lock().await;
-    match session.documents.get_mut(uri) {
-        Some(mut doc) if doc.version == analyzed.version => doc.analyzed = Some(analyzed.clone()),
+    // The previous analysis is dropped after the map entry is unlocked (freeing a big one takes time).
+    let _previous = match session.documents.get_mut(uri) {
+        Some(mut doc) if doc.version == analyzed.version => doc.analyzed.replace(analyzed.clone()),
         _ => return, // Closed, or a newer version arrived.
-    }
+    };
     // The same version may be published again (bundle files or settings changed); an older one never.
     if published.is_some_and(|it| it > analyzed.version) {
         return;

@@ -1,6 +1,7 @@
 //! Bundle files: referenced files must exist, parse, and (for JSON Schemas) compile; configuration
 //! `values` are checked against their schema.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use jsonschema::Validator;
@@ -28,19 +29,29 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
         }
     }
     let Some(bundle) = ctx.bundle else { return };
+    // Many interfaces often share one file: read and check each file once per check.
+    let mut checked: HashMap<&str, Result<Option<String>, Issue>> = HashMap::new();
     for (index, interface) in ctx.contract.interfaces.iter().enumerate() {
         let Some(file) = interface.contract.as_deref().filter(|it| !it.is_empty()) else { continue };
         let at = Path::root().key("interfaces").index(index).key("contract");
-        let Some(bytes) = read(bundle, file, &at, out) else { continue };
-        if (file.ends_with(".yaml") || file.ends_with(".yml"))
-            && let Some(problem) = yaml_problem(&bytes)
-        {
-            out.push(Issue::new(
+        let outcome = checked.entry(file).or_insert_with(|| {
+            let mut missing = Vec::new();
+            let bytes = read(bundle, file, &Path::root(), &mut missing);
+            match (bytes, missing.pop()) {
+                (_, Some(issue)) => Err(issue),
+                (Some(bytes), None) if file.ends_with(".yaml") || file.ends_with(".yml") => Ok(yaml_problem(&bytes)),
+                _ => Ok(None),
+            }
+        });
+        match outcome {
+            Err(issue) => out.push(Issue { path: at, ..issue.clone() }),
+            Ok(Some(problem)) => out.push(Issue::new(
                 Code::INVALID_CONTRACT_FILE,
                 at,
                 Anchor::Value,
                 format!("`{file}` is not valid YAML: {problem}"),
-            ));
+            )),
+            Ok(None) => {}
         }
     }
     for (index, configuration) in ctx.contract.configurations.iter().enumerate() {

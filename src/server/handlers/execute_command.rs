@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, MessageType, Uri};
 
 use crate::core::finding::Severity;
@@ -23,31 +23,44 @@ pub const DIFF: &str = "pacto.diff";
 /// The commands advertised in the server's capabilities.
 pub const COMMANDS: [&str; 4] = [VALIDATE, PACK, PUSH, DIFF];
 
+/// LSP's `RequestFailed`: the request was valid but the operation failed.
+const REQUEST_FAILED: i64 = -32803;
+
+/// Why a command did not produce a result.
+enum Failure {
+    /// The arguments are wrong (`InvalidParams`).
+    Arguments(String),
+    /// The operation could not be done (`RequestFailed`).
+    Failed(String),
+}
+
 pub async fn execute_command(session: &Arc<Session>, params: ExecuteCommandParams) -> Result<Option<Value>> {
     let res = match params.command.as_str() {
         VALIDATE => validate(session, &params.arguments).await,
-        PACK | PUSH | DIFF => Err(format!("`{}` is not available in this version of pacto-lsp yet", params.command)),
-        other => Err(format!("unknown command `{other}`")),
-    };
-    match res {
-        Ok(value) => Ok(Some(value)),
-        Err(message) => {
-            tracing::warn!(command = params.command, %message, "command failed");
-            session.client.show_message(MessageType::ERROR, format!("Pacto: {message}")).await;
-            Err(Error::invalid_params(message))
+        PACK | PUSH | DIFF => {
+            Err(Failure::Failed(format!("`{}` is not available in this version of pacto-lsp yet", params.command)))
         }
-    }
+        other => Err(Failure::Arguments(format!("unknown command `{other}`"))),
+    };
+    let (code, message) = match res {
+        Ok(value) => return Ok(Some(value)),
+        Err(Failure::Arguments(message)) => (ErrorCode::InvalidParams, message),
+        Err(Failure::Failed(message)) => (ErrorCode::ServerError(REQUEST_FAILED), message),
+    };
+    tracing::warn!(command = params.command, %message, "command failed");
+    session.client.show_message(MessageType::ERROR, format!("Pacto: {message}")).await;
+    Err(Error { code, message: message.into(), data: None })
 }
 
 /// Checks the contract (with its bundle files) and returns its findings.
-async fn validate(session: &Arc<Session>, arguments: &[Value]) -> std::result::Result<Value, String> {
-    let uri = document_uri(arguments)?;
+async fn validate(session: &Arc<Session>, arguments: &[Value]) -> std::result::Result<Value, Failure> {
+    let uri = document_uri(arguments).map_err(Failure::Arguments)?;
     if session.version(&uri).is_none() {
-        return Err(format!("{} is not an open pacto.yaml", uri.as_str()));
+        return Err(Failure::Arguments(format!("{} is not an open pacto.yaml", uri.as_str())));
     }
     let (snapshot, analysis) = diagnostics::compute(session, &uri, false)
         .await
-        .ok_or("the contract could not be checked (see the server log)")?;
+        .ok_or_else(|| Failure::Failed("the contract could not be checked (see the server log)".into()))?;
     let lines = LineIndex::new(&snapshot.text);
     let encoding = session.encoding();
     let count = |severity: Severity| analysis.findings.iter().filter(|it| it.severity == severity).count();
@@ -70,6 +83,8 @@ async fn validate(session: &Arc<Session>, arguments: &[Value]) -> std::result::R
         "valid": count(Severity::Error) == 0,
         "errors": count(Severity::Error),
         "warnings": count(Severity::Warning),
+        "infos": count(Severity::Info),
+        "hints": count(Severity::Hint),
         "findings": findings,
     }))
 }
