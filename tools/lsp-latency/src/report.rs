@@ -46,6 +46,10 @@ pub struct MainRun {
     pub completions: Vec<Duration>,
     pub completion_outcomes: BTreeMap<String, usize>,
     pub completion_items: bool,
+    /// Hover round trips on the completion line's key, and whether any returned content.
+    pub hovers: Vec<Duration>,
+    pub hover_cpu: Option<Duration>,
+    pub hover_content: bool,
     pub probe: Option<(Duration, usize, usize)>,
     pub memory: Option<procfs::Usage>,
     pub server_requests: BTreeMap<String, usize>,
@@ -168,6 +172,9 @@ pub fn to_table(args: &Args, report: &Report) -> String {
         let cpu = per_op(run.completion_cpu, run.completions.len()).map_or("?".into(), fmt_ms);
         let notes = format!("{items}: {}; server CPU {cpu}/request", outcomes.join(", "));
         row(&mut out, "completion round trip", &run.completions, &notes);
+        let cpu = per_op(run.hover_cpu, run.hovers.len()).map_or("?".into(), fmt_ms);
+        let content = if run.hover_content { "returned content" } else { "no content" };
+        row(&mut out, "hover round trip", &run.hovers, &format!("{content}; server CPU {cpu}/request"));
         if let Some((elapsed, before, with)) = run.probe {
             row(&mut out, "probe: unknown top-level key", &[elapsed], &format!("diagnostics {before} → {with}"));
         }
@@ -260,6 +267,11 @@ pub fn to_json(args: &Args, report: &Report) -> Value {
                 "returned_items": run.completion_items,
                 "server_cpu_ms_per_request": per_op(run.completion_cpu, run.completions.len()).map(round),
                 "outcomes": run.completion_outcomes,
+            },
+            "hover": {
+                "summary": Summary::of(&run.hovers).to_json(),
+                "returned_content": run.hover_content,
+                "server_cpu_ms_per_request": per_op(run.hover_cpu, run.hovers.len()).map(round),
             },
             "probe": run.probe.map(|(elapsed, before, with)| json!({
                 "ms": round(elapsed.as_secs_f64() * 1000.0),

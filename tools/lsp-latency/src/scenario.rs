@@ -204,6 +204,17 @@ pub fn drive_main(
 
     out.completion_cpu = cpu_since(server.pid, cpu_before);
 
+    // Hover round trips, on the key of the completion line (inside `workload`).
+    let hover_position = json!({"line": completion_at.0, "character": completion_at.1.saturating_sub(4)});
+    let cpu_before = procfs::cpu_time(server.pid);
+    for _ in 0..args.completions {
+        let params = json!({"textDocument": {"uri": uri}, "position": hover_position});
+        let (response, elapsed) = server.call("textDocument/hover", params)?;
+        out.hovers.push(elapsed);
+        out.hover_content |= response.result.as_ref().is_some_and(|it| !it.is_null());
+    }
+    out.hover_cpu = cpu_since(server.pid, cpu_before);
+
     // Validation probe: an unknown top-level key must add a diagnostic if the schema is applied.
     let before = server.inbox.diagnostics.get(uri).and_then(|it| it.last()).map_or(0, |it| it.count);
     let (line, character, inserted) = contract::append_point(text, PROBE_LINE);
