@@ -94,6 +94,14 @@ impl Path {
     pub fn pop(&mut self) -> Option<Segment> {
         self.0.pop()
     }
+
+    /// The value at this path in a JSON document.
+    pub fn lookup<'a>(&self, document: &'a serde_json::Value) -> Option<&'a serde_json::Value> {
+        self.0.iter().try_fold(document, |node, segment| match segment {
+            Segment::Key(key) => node.get(&**key),
+            Segment::Index(index) => node.get(*index),
+        })
+    }
 }
 
 impl From<Vec<Segment>> for Path {

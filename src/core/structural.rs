@@ -268,7 +268,7 @@ fn required_message(object: &Path, property: &str, document: &Value) -> String {
     let at = display_path(object);
     let segments = object.segments();
     if let [Segment::Key(list), Segment::Index(_)] = segments {
-        let item = pointer_value(document, object);
+        let item = object.lookup(document);
         let kind = item.and_then(|it| it.get("type")).and_then(Value::as_str);
         match (&**list, kind) {
             ("interfaces", Some(kind @ ("http" | "grpc" | "event"))) if matches!(property, "port" | "contract") => {
@@ -311,17 +311,6 @@ pub fn pointer_to_path(document: &Value, pointer: &str) -> Path {
         }
     }
     path
-}
-
-fn pointer_value<'a>(document: &'a Value, path: &Path) -> Option<&'a Value> {
-    let mut current = document;
-    for segment in path.segments() {
-        current = match segment {
-            Segment::Key(key) => current.get(&**key)?,
-            Segment::Index(index) => current.get(*index)?,
-        };
-    }
-    Some(current)
 }
 
 /// `service.name` in backticks, or "the contract" for the root.

@@ -210,7 +210,7 @@ fn insert_missing(text: &str, tree: &Tree, analysis: &Analysis, path: &Path) -> 
     let version = analysis.version?;
     let node = version.node_at(path)?;
     let required: Vec<&str> = node.get("required")?.as_array()?.iter().filter_map(Value::as_str).collect();
-    let present = analysis.document.as_ref().and_then(|doc| pointer(doc, path)).and_then(Value::as_object);
+    let present = analysis.document.as_ref().and_then(|doc| path.lookup(doc)).and_then(Value::as_object);
     let missing: Vec<&str> =
         required.into_iter().filter(|key| !present.is_some_and(|object| object.contains_key(*key))).collect();
     if missing.is_empty() {
@@ -237,7 +237,7 @@ fn placeholder(version: SchemaVersion, path: &Path, document: Option<&Value>) ->
     };
     // An unnamed dependency is named as upstream's migration names it: after its ref.
     if key == "name"
-        && let Some(reference) = path.parent().and_then(|it| document.and_then(|doc| pointer(doc, &it.key("ref"))))
+        && let Some(reference) = path.parent().and_then(|it| document.and_then(|doc| it.key("ref").lookup(doc)))
         && let Some(name) = reference.as_str().and_then(dependency_name)
     {
         return name;
@@ -357,13 +357,6 @@ fn raw_value(text: &str, tree: &Tree, path: &str) -> Option<(Range<usize>, Strin
     let node: NodeId = tree.get(&Path::parse(path)?)?;
     let span = tree.span(node);
     Some((span.clone(), text.get(span)?.to_string()))
-}
-
-fn pointer<'a>(document: &'a Value, path: &Path) -> Option<&'a Value> {
-    path.segments().iter().try_fold(document, |node, segment| match segment {
-        Segment::Key(key) => node.get(&**key),
-        Segment::Index(index) => node.get(*index),
-    })
 }
 
 /// The file's line break: CRLF when it uses CRLF.

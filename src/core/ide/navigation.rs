@@ -14,6 +14,10 @@ pub enum Target {
     File(String),
 }
 
+/// The `(list, key)` pairs whose values are bundle-relative file paths.
+pub const FILE_FIELDS: [(&str, &str); 3] =
+    [("interfaces", "contract"), ("configurations", "schema"), ("policies", "schema")];
+
 /// The paths whose values name an interface.
 const REFERENCES: [&str; 2] = ["runtime.health.interface", "runtime.metrics.interface"];
 
@@ -113,7 +117,7 @@ fn interface_declarations(tree: &Tree) -> Vec<(String, NodeId)> {
 
 fn is_file_path(path: &Path) -> bool {
     matches!(path.segments(), [Segment::Key(list), Segment::Index(_), Segment::Key(key)]
-        if matches!((&**list, &**key), ("interfaces", "contract") | ("configurations", "schema") | ("policies", "schema")))
+        if FILE_FIELDS.contains(&(&**list, &**key)))
 }
 
 /// A scalar's span without its quotes.

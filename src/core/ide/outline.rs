@@ -169,8 +169,7 @@ pub enum LinkTarget {
 /// Links: bundle file paths, and `url` readiness evidence.
 pub fn links(tree: &Tree) -> Vec<(Range<usize>, LinkTarget)> {
     let mut out = Vec::new();
-    let files = [("interfaces", "contract"), ("configurations", "schema"), ("policies", "schema")];
-    for (list, key) in files {
+    for (list, key) in super::navigation::FILE_FIELDS {
         for item in list_items(tree, &Path::root().key(list)) {
             if let Some(entry) = tree.entry(item, key)
                 && let Some(value) = tree.scalar_str(entry.value).filter(|it| !it.is_empty() && !it.contains("://"))
