@@ -82,17 +82,7 @@ fn run_neovim(scenario: &Scenario, encoding: &str) {
     let finished = run(command);
 
     let script = Path::new(scenario.script).file_name().unwrap_or_default().to_string_lossy();
-    let report = || {
-        format!(
-            "{script}: {version}, encoding {encoding}, after {:?}, status {:?}\n\
-             --- nvim stdout ---\n{}\n--- nvim stderr ---\n{}\n--- lsp.log (tail) ---\n{}",
-            finished.elapsed,
-            finished.status,
-            finished.stdout,
-            finished.stderr,
-            sandbox.lsp_log_tail()
-        )
-    };
+    let report = || sandbox.report(&format!("{script}: {version}, encoding {encoding}"), &finished);
     let Some(status) = finished.status else {
         panic!("nvim did not finish within {TIMEOUT:?} and was killed\n{}", report());
     };

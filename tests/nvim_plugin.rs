@@ -35,17 +35,7 @@ fn neovim_plugin_starts_the_server_and_runs_its_commands() {
     command.env("PACTO_NVIM_PLUGIN", PLUGIN).env("PACTO_NVIM_SCRIPT", SCRIPT);
     let finished = run(command);
 
-    let report = || {
-        format!(
-            "{version}, after {:?}, status {:?}\n\
-             --- nvim stdout ---\n{}\n--- nvim stderr ---\n{}\n--- lsp.log (tail) ---\n{}",
-            finished.elapsed,
-            finished.status,
-            finished.stdout,
-            finished.stderr,
-            sandbox.lsp_log_tail()
-        )
-    };
+    let report = || sandbox.report(&version, &finished);
     let Some(status) = finished.status else {
         panic!("nvim did not finish within {TIMEOUT:?} and was killed\n{}", report());
     };

@@ -73,11 +73,19 @@ impl Sandbox {
         command
     }
 
-    /// The last lines of Neovim's LSP log, for failure reports.
-    pub fn lsp_log_tail(&self) -> String {
+    /// Everything needed to understand a failed run: `header`, status, output, and the end of
+    /// Neovim's LSP log.
+    pub fn report(&self, header: &str, finished: &Finished) -> String {
         let log = std::fs::read_to_string(self.xdg.join("cache/nvim/lsp.log")).unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
-        tail.join("\n")
+        format!(
+            "{header}, after {:?}, status {:?}\n--- nvim stdout ---\n{}\n--- nvim stderr ---\n{}\n--- lsp.log (tail) ---\n{}",
+            finished.elapsed,
+            finished.status,
+            finished.stdout,
+            finished.stderr,
+            tail.join("\n")
+        )
     }
 }
 
