@@ -11,11 +11,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use pacto_lsp::core::bundle::BundleRef;
 use pacto_lsp::core::check::{Environment, Options, analyze};
 use pacto_lsp::core::date;
 use pacto_lsp::core::finding::{Code, Severity};
-use pacto_lsp::core::policy::LocalResolver;
 use pacto_lsp::core::text::LineIndex;
 
 fn fixtures_dir(group: &str) -> PathBuf {
@@ -54,9 +52,9 @@ fn render(dir: &Path) -> Rendered {
             }
         }
     }
-    let bundle = BundleRef::directory(dir);
+    let (bundle, resolver) = pacto_lsp::fs::local(dir, Path::new(env!("CARGO_MANIFEST_DIR")));
     let env = match with_bundle {
-        true => Environment { bundle: Some(&bundle), resolver: Some(&LocalResolver) },
+        true => Environment { bundle: Some(&bundle), resolver: Some(&resolver) },
         false => Environment::default(),
     };
     let analysis = analyze(&text, &options, &env);

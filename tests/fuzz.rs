@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use pacto_lsp::core::bundle::{BundleRef, MemoryBundle};
 use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
 use pacto_lsp::core::date::{self, Date};
-use pacto_lsp::core::policy::LocalResolver;
+use pacto_lsp::fs::{Direct, Resolver};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::{Config as ProptestConfig, RngSeed, TestCaseError};
@@ -159,7 +159,8 @@ fn check_both(text: &str, bundle: &BundleRef, what: &str) -> Result<(), TestCase
 }
 
 fn check_both_with(text: &str, bundle: &BundleRef, options: &Options, what: &str) -> Result<(), TestCaseError> {
-    let with_bundle = Environment { bundle: Some(bundle), resolver: Some(&LocalResolver) };
+    let resolver = Resolver { boundary: Path::new("/").to_path_buf(), loader: Arc::new(Direct::default()) };
+    let with_bundle = Environment { bundle: Some(bundle), resolver: Some(&resolver) };
     check(text, options, &with_bundle, &format!("{what}, with bundle"))?;
     check(text, options, &Environment::default(), &format!("{what}, without bundle"))
 }

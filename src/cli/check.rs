@@ -2,16 +2,17 @@
 
 use std::io::Write;
 use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
 
 use serde_json::json;
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
-use crate::core::bundle::{BundleRef, CONTRACT_FILE};
+use crate::core::bundle::{CONTRACT_FILE, FileRead};
 use crate::core::check::{Environment, Options, analyze};
 use crate::core::date::{self, Date};
 use crate::core::finding::{Finding, Severity};
-use crate::core::policy::LocalResolver;
 use crate::core::text::LineIndex;
+use crate::fs::{self, Direct, FileKey, Loader, Resolver};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -36,8 +37,10 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     let mut failed_io = false;
     let mut results = Vec::new();
+    // Policy refs may reach anything under the current directory (the repository, in CI).
+    let workspace = fs::absolute(FsPath::new("."));
     for path in &args.paths {
-        match check_one(path, &args.options) {
+        match check_one(path, &args.options, &workspace) {
             Ok(it) => results.push(it),
             Err(message) => {
                 let _ = writeln!(err, "error: {message}");
@@ -46,7 +49,7 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
     }
     let _ = match args.format {
-        Format::Text => print_text(&results, out),
+        Format::Text => print_text(&results, args.paths.len(), out),
         Format::Json => print_json(&results, out),
     };
     let has_errors = results.iter().flat_map(|it| &it.findings).any(|it| it.severity == Severity::Error);
@@ -65,36 +68,48 @@ struct Checked {
     lines: LineIndex,
 }
 
-fn check_one(path: &FsPath, options: &Options) -> Result<Checked, String> {
-    let file = match path.is_dir() {
-        true => path.join(CONTRACT_FILE),
-        false => path.to_path_buf(),
+fn check_one(path: &FsPath, options: &Options, workspace: &FsPath) -> Result<Checked, String> {
+    let shown = path.display();
+    let absolute = fs::absolute(path);
+    let (root, file) = match std::fs::metadata(&absolute).map(|it| it.is_dir()) {
+        Ok(true) => (absolute.clone(), CONTRACT_FILE.to_string()),
+        _ => match (absolute.parent(), absolute.file_name().and_then(|it| it.to_str())) {
+            (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string()),
+            _ => return Err(format!("{shown}: not a contract file or a bundle folder")),
+        },
     };
-    let bytes = std::fs::read(&file).map_err(|error| match error.kind() {
-        std::io::ErrorKind::NotFound if path.is_dir() => {
-            format!("{}: no {CONTRACT_FILE} in this directory", path.display())
+    let loader: Arc<Direct> = Arc::new(Direct::default());
+    let bytes = match loader.read(&FileKey::in_bundle(&root, &file)) {
+        FileRead::File(bytes) => bytes,
+        FileRead::Missing if file == CONTRACT_FILE && absolute.is_dir() => {
+            return Err(format!("{shown}: no {CONTRACT_FILE} in this directory"));
         }
-        _ => format!("{}: {error}", file.display()),
-    })?;
-    let root = file.parent().filter(|it| !it.as_os_str().is_empty()).unwrap_or(FsPath::new("."));
-    let bundle = BundleRef::directory(root);
-    let env = Environment { bundle: Some(&bundle), resolver: Some(&LocalResolver) };
-    let (text, findings) = match String::from_utf8(bytes) {
+        FileRead::Missing => return Err(format!("{shown}: no such file")),
+        FileRead::Unusable(why) => return Err(format!("{shown}: the contract {why}")),
+    };
+    let boundary = fs::boundary(&root, &[workspace.to_path_buf()]);
+    let bundle = fs::bundle(&root, &root, loader.clone());
+    let resolver = Resolver { boundary, loader };
+    let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
+    let (text, findings) = match std::str::from_utf8(&bytes) {
         Ok(text) => {
-            let findings = analyze(&text, options, &env).findings;
-            (text, findings)
+            let findings = analyze(text, options, &env).findings;
+            (text.to_string(), findings)
         }
         Err(error) => {
-            let valid = error.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            (text, vec![crate::core::check::invalid_utf8(valid)])
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            (text, vec![crate::core::check::invalid_utf8(error.valid_up_to())])
         }
     };
     let lines = LineIndex::new(&text);
-    Ok(Checked { file: file.display().to_string(), findings, text, lines })
+    let file = match path.is_dir() {
+        true => path.join(CONTRACT_FILE).display().to_string(),
+        false => shown.to_string(),
+    };
+    Ok(Checked { file, findings, text, lines })
 }
 
-fn print_text(results: &[Checked], out: &mut dyn Write) -> std::io::Result<()> {
+fn print_text(results: &[Checked], requested: usize, out: &mut dyn Write) -> std::io::Result<()> {
     let mut counts = [0usize; 4];
     for checked in results {
         for finding in &checked.findings {
@@ -125,9 +140,15 @@ fn print_text(results: &[Checked], out: &mut dyn Write) -> std::io::Result<()> {
         .filter(|(count, _)| *count > 0)
         .map(|(count, noun)| format!("{count} {noun}{}", if count == 1 { "" } else { "s" }))
         .collect();
+    let failed = match requested - results.len() {
+        0 => String::new(),
+        1 => "; 1 path could not be checked".to_string(),
+        n => format!("; {n} paths could not be checked"),
+    };
     match parts.is_empty() {
-        true => writeln!(out, "checked {contracts}: no problems"),
-        false => writeln!(out, "checked {contracts}: {}", parts.join(", ")),
+        true if results.is_empty() => writeln!(out, "checked no contracts{failed}"),
+        true => writeln!(out, "checked {contracts}: no problems{failed}"),
+        false => writeln!(out, "checked {contracts}: {}{failed}", parts.join(", ")),
     }
 }
 

@@ -3,23 +3,57 @@
 //! The checker only ever asks for bundle-relative paths that passed [`check_bundle_path`], so a
 //! contract can never make it read outside its bundle.
 
-use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 /// The name of the contract file at the root of every bundle.
 pub const CONTRACT_FILE: &str = "pacto.yaml";
 
-/// Files larger than this are reported as existing but are not parsed.
-pub const MAX_CHECKED_FILE: u64 = 16 * 1024 * 1024;
-
 /// The outcome of reading one bundle file.
 #[derive(Clone, Debug)]
 pub enum FileRead {
     File(Arc<[u8]>),
-    Directory,
     Missing,
-    /// The file exists but could not be read (permissions, size, I/O error).
-    Unreadable(String),
+    /// The path names something that cannot be used as a bundle file; the reason says why.
+    Unusable(Unusable),
+}
+
+/// Why a referenced path cannot be used. Every variant is an error on the reference: a check
+/// that could not read a file never passes because of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    Directory,
+    /// A FIFO, socket or device (the kind, for the message).
+    NotRegular(&'static str),
+    /// A symbolic link (or a path through one) that leads out of the bundle.
+    LeavesBundle,
+    /// The bundle itself lies (through a symbolic link) outside the folder refs may reach.
+    LeavesWorkspace,
+    TooLarge {
+        limit: u64,
+    },
+    TooManyLinks,
+    /// An I/O error, without any path in it.
+    Io(String),
+    /// Reading did not finish in time (a slow or stuck file system).
+    TimedOut,
+    /// The caller has not loaded the file yet (the server loads it and checks again).
+    NotLoaded,
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unusable::Directory => f.write_str("is a directory, not a file"),
+            Unusable::NotRegular(kind) => write!(f, "is not a regular file (it is a {kind})"),
+            Unusable::LeavesBundle => f.write_str("leads outside the bundle (through a symbolic link)"),
+            Unusable::LeavesWorkspace => f.write_str("leads outside the workspace (through a symbolic link)"),
+            Unusable::TooLarge { limit } => write!(f, "is larger than {} MiB", limit / (1024 * 1024)),
+            Unusable::TooManyLinks => f.write_str("has too many levels of symbolic links"),
+            Unusable::Io(error) => write!(f, "cannot be read: {error}"),
+            Unusable::TimedOut => f.write_str("could not be read in time"),
+            Unusable::NotLoaded => f.write_str("has not been loaded yet"),
+        }
+    }
 }
 
 /// Read access to one bundle.
@@ -35,19 +69,13 @@ pub struct BundleRef {
     pub files: Arc<dyn BundleFiles>,
 }
 
-impl BundleRef {
-    pub fn directory(root: &FsPath) -> BundleRef {
-        BundleRef { id: root.display().to_string(), files: Arc::new(DirBundle::new(root)) }
-    }
-}
-
 /// Checks a contract path the way Go's `fs.ValidPath` does: slash-separated, relative, with no
 /// `.`, `..` or empty elements. Returns a message for the user when it is not acceptable.
 pub fn check_bundle_path(path: &str) -> Result<(), String> {
     if path.is_empty() {
         return Err("the path is empty".into());
     }
-    if path.starts_with('/') || path.starts_with('\\') || path.get(1..2) == Some(":") {
+    if path.starts_with('/') || path.starts_with('\\') || is_drive_path(path) {
         return Err(format!("`{path}` is absolute; paths are relative to the bundle root"));
     }
     for element in path.split('/') {
@@ -64,48 +92,10 @@ pub fn check_bundle_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A bundle on disk.
-#[derive(Clone, Debug)]
-pub struct DirBundle {
-    root: PathBuf,
-}
-
-impl DirBundle {
-    pub fn new(root: &FsPath) -> DirBundle {
-        DirBundle { root: root.to_path_buf() }
-    }
-
-    pub fn root(&self) -> &FsPath {
-        &self.root
-    }
-}
-
-impl BundleFiles for DirBundle {
-    fn read(&self, path: &str) -> FileRead {
-        if check_bundle_path(path).is_err() {
-            return FileRead::Missing;
-        }
-        read_path(&self.root.join(path))
-    }
-}
-
-/// Reads one file from disk as the checker needs it (size-capped, directories told apart).
-pub fn read_path(full: &FsPath) -> FileRead {
-    let metadata = match std::fs::metadata(full) {
-        Ok(it) => it,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return FileRead::Missing,
-        Err(error) => return FileRead::Unreadable(error.to_string()),
-    };
-    if metadata.is_dir() {
-        return FileRead::Directory;
-    }
-    if metadata.len() > MAX_CHECKED_FILE {
-        return FileRead::Unreadable(format!("larger than {} MiB", MAX_CHECKED_FILE / (1024 * 1024)));
-    }
-    match std::fs::read(full) {
-        Ok(bytes) => FileRead::File(bytes.into()),
-        Err(error) => FileRead::Unreadable(error.to_string()),
-    }
+/// `C:/…` or `C:\\…`: absolute on Windows. A colon elsewhere (`a:b.yaml`) is an ordinary name.
+fn is_drive_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && matches!(bytes[2], b'/' | b'\\')
 }
 
 /// A bundle held in memory (tests, and bundles that came from an archive).
@@ -132,7 +122,7 @@ impl BundleFiles for MemoryBundle {
         }
         let prefix = format!("{path}/");
         match self.files.keys().any(|it| it.starts_with(&prefix)) {
-            true => FileRead::Directory,
+            true => FileRead::Unusable(Unusable::Directory),
             false => FileRead::Missing,
         }
     }
@@ -144,23 +134,11 @@ mod tests {
 
     #[test]
     fn bundle_paths_follow_go_valid_path() {
-        for ok in ["interfaces/openapi.yaml", "a", "a/b/c.json", "weird name.yaml", "a..b"] {
+        for ok in ["interfaces/openapi.yaml", "a", "a/b/c.json", "weird name.yaml", "a..b", "a:b.yaml", "C:x"] {
             assert_eq!(check_bundle_path(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "./a", "a//b", "a/", "C:/x", "a/./b"] {
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "./a", "a//b", "a/", "C:/x", "c:\\x", "a/./b"] {
             assert!(check_bundle_path(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn dir_bundle_reads_files_and_refuses_escapes() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("interfaces")).unwrap();
-        std::fs::write(dir.path().join("interfaces/a.yaml"), "a: 1\n").unwrap();
-        let bundle = DirBundle::new(dir.path());
-        assert!(matches!(bundle.read("interfaces/a.yaml"), FileRead::File(bytes) if &*bytes == b"a: 1\n"));
-        assert!(matches!(bundle.read("interfaces"), FileRead::Directory));
-        assert!(matches!(bundle.read("nope.yaml"), FileRead::Missing));
-        assert!(matches!(bundle.read("../etc/passwd"), FileRead::Missing));
     }
 }

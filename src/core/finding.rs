@@ -78,6 +78,7 @@ codes! {
     METRICS_PATH_REQUIRED => Error, CrossField;
     METRICS_PATH_IGNORED => Warning, CrossField;
     FILE_NOT_FOUND => Error, CrossField;
+    FILE_UNREADABLE => Error, CrossField;
     INVALID_CONTRACT_FILE => Error, CrossField;
     INVALID_CONFIG_JSON => Error, CrossField;
     INVALID_CONFIG_SCHEMA => Error, CrossField;

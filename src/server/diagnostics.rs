@@ -13,9 +13,10 @@ use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, NumberOrString,
 use crate::core::check::{Analysis, Environment, Options, analyze};
 use crate::core::finding::{Finding, Severity};
 use crate::core::text::LineIndex;
+use crate::fs;
 use crate::server::convert::{self, Encoding};
 use crate::server::document::Analyzed;
-use crate::server::files::{CachedBundle, CachedResolver, Misses};
+use crate::server::files::{Cached, Misses};
 use crate::server::session::{Session, Snapshot, today};
 
 /// How many times a check may load missing bundle files and run again.
@@ -50,8 +51,8 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, drop_stale: bool) -> Opt
         if drop_stale && session.version(uri) != Some(snapshot.version) {
             return None; // A newer version arrived; its own check will publish.
         }
-        let job = (snapshot.text.clone(), snapshot.bundle_root.clone(), session.files.clone());
-        let outcome = tokio::task::spawn_blocking(move || run_analysis(job.0, job.1, job.2, options)).await;
+        let job = (snapshot.text.clone(), snapshot.bundle_root.clone(), session.files.clone(), session.workspaces());
+        let outcome = tokio::task::spawn_blocking(move || run_analysis(job.0, job.1, job.2, &job.3, options)).await;
         let (result, misses) = match outcome {
             Ok(Some(it)) => it,
             Ok(None) | Err(_) => {
@@ -74,17 +75,22 @@ fn run_analysis(
     text: Arc<str>,
     bundle_root: Option<std::path::PathBuf>,
     files: Arc<crate::server::files::FileCache>,
+    workspaces: &[std::path::PathBuf],
     options: Options,
-) -> Option<(Analysis, Vec<std::path::PathBuf>)> {
+) -> Option<(Analysis, Vec<fs::FileKey>)> {
     std::panic::catch_unwind(AssertUnwindSafe(|| {
         // A test seam: proves that a panic in analysis is contained (see tests/lsp.rs).
         if std::env::var_os("PACTO_LSP_FAULT_INJECTION").is_some() && text.contains("#!panic") {
             panic!("fault injected by PACTO_LSP_FAULT_INJECTION");
         }
         let misses = Misses::default();
-        let bundle = bundle_root.map(|root| CachedBundle::bundle_ref(root, files.clone(), misses.clone()));
-        let resolver = CachedResolver { cache: files.clone(), misses: misses.clone() };
-        let env = Environment { bundle: bundle.as_ref(), resolver: Some(&resolver) };
+        let loader = Arc::new(Cached { cache: files, misses: misses.clone() });
+        let Some(root) = bundle_root else {
+            return (analyze(&text, &options, &Environment::default()), Vec::new());
+        };
+        let bundle = fs::bundle(&root, &root, loader.clone());
+        let resolver = fs::Resolver { boundary: fs::boundary(&root, workspaces), loader };
+        let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
         let analysis = analyze(&text, &options, &env);
         (analysis, misses.take())
     }))

@@ -4,40 +4,40 @@
 //! reports) and the path is recorded as a miss; the caller loads the misses off the typing path
 //! and checks again. File watcher events invalidate entries.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use dashmap::DashMap;
 
-use crate::core::bundle::{BundleFiles, BundleRef, FileRead, check_bundle_path, read_path};
-use crate::core::policy::PolicyResolver;
+use crate::core::bundle::{FileRead, Unusable};
+use crate::fs::{FileKey, Loader, gate};
 
 /// At most this many files are cached; past it the cache starts over (cheap to refill).
 const MAX_ENTRIES: usize = 10_000;
 
 #[derive(Default)]
 pub struct FileCache {
-    entries: DashMap<PathBuf, FileRead>,
+    entries: DashMap<FileKey, FileRead>,
 }
 
 impl FileCache {
-    pub fn get(&self, path: &Path) -> Option<FileRead> {
-        self.entries.get(path).map(|it| it.clone())
+    pub fn get(&self, key: &FileKey) -> Option<FileRead> {
+        self.entries.get(key).map(|it| it.clone())
     }
 
-    /// Reads the given files from disk into the cache. Blocking: call it off the async runtime.
-    pub fn load(&self, paths: &[PathBuf]) {
-        if self.entries.len() + paths.len() > MAX_ENTRIES {
+    /// Reads the given files through the gate into the cache. Blocking: call it off the async runtime.
+    pub fn load(&self, keys: &[FileKey]) {
+        if self.entries.len() + keys.len() > MAX_ENTRIES {
             self.entries.clear();
         }
-        for path in paths {
-            self.entries.insert(path.clone(), read_path(path));
+        for key in keys {
+            self.entries.insert(key.clone(), gate::read(key));
         }
     }
 
     /// Forgets a path and everything below it (a changed, created or deleted file or folder).
     pub fn invalidate(&self, path: &Path) {
-        self.entries.retain(|cached, _| !cached.starts_with(path));
+        self.entries.retain(|key, _| !key.path().starts_with(path));
     }
 
     /// Forgets everything below a bundle root (a contract was saved: re-read what it references).
@@ -46,68 +46,40 @@ impl FileCache {
     }
 }
 
-/// Paths a check wanted but the cache did not hold.
+/// Files a check wanted but the cache did not hold.
 #[derive(Clone, Default)]
-pub struct Misses(Arc<Mutex<Vec<PathBuf>>>);
+pub struct Misses(Arc<Mutex<Vec<FileKey>>>);
 
 impl Misses {
-    fn record(&self, path: PathBuf) {
+    fn record(&self, key: FileKey) {
         if let Ok(mut misses) = self.0.lock() {
-            misses.push(path);
+            misses.push(key);
         }
     }
 
-    pub fn take(&self) -> Vec<PathBuf> {
-        let mut paths = self.0.lock().map(|mut it| std::mem::take(&mut *it)).unwrap_or_default();
-        paths.sort();
-        paths.dedup();
-        paths
+    pub fn take(&self) -> Vec<FileKey> {
+        let mut keys = self.0.lock().map(|mut it| std::mem::take(&mut *it)).unwrap_or_default();
+        keys.sort();
+        keys.dedup();
+        keys
     }
 }
 
-/// One bundle seen through the cache.
-pub struct CachedBundle {
-    root: PathBuf,
-    cache: Arc<FileCache>,
-    misses: Misses,
-}
-
-impl CachedBundle {
-    pub fn bundle_ref(root: PathBuf, cache: Arc<FileCache>, misses: Misses) -> BundleRef {
-        BundleRef { id: root.display().to_string(), files: Arc::new(CachedBundle { root, cache, misses }) }
-    }
-}
-
-impl BundleFiles for CachedBundle {
-    fn read(&self, path: &str) -> FileRead {
-        if check_bundle_path(path).is_err() {
-            return FileRead::Missing;
-        }
-        let full = self.root.join(path);
-        match self.cache.get(&full) {
-            Some(read) => read,
-            None => {
-                self.misses.record(full);
-                FileRead::Unreadable("not loaded yet".into())
-            }
-        }
-    }
-}
-
-/// Resolves local policy refs through the cache (lexically, without touching the disk).
-pub struct CachedResolver {
+/// Bundle files seen through the cache: a miss is recorded and answered "not loaded yet".
+pub struct Cached {
     pub cache: Arc<FileCache>,
     pub misses: Misses,
 }
 
-impl PolicyResolver for CachedResolver {
-    fn open(&self, from: &BundleRef, reference: &str) -> Result<BundleRef, String> {
-        if reference.starts_with("oci://") {
-            return Err("OCI policy refs need the registry client, which this checker does not have".into());
+impl Loader for Cached {
+    fn read(&self, key: &FileKey) -> FileRead {
+        match self.cache.get(key) {
+            Some(read) => read,
+            None => {
+                self.misses.record(key.clone());
+                FileRead::Unusable(Unusable::NotLoaded)
+            }
         }
-        let local = reference.strip_prefix("file://").unwrap_or(reference);
-        let root = normalize(&Path::new(&from.id).join(local));
-        Ok(CachedBundle::bundle_ref(root, self.cache.clone(), self.misses.clone()))
     }
 }
 
@@ -144,21 +116,6 @@ pub fn list_bundle(root: &Path) -> Vec<String> {
     out
 }
 
-/// Resolves `.` and `..` without the file system.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,20 +126,16 @@ mod tests {
         std::fs::write(dir.path().join("a.json"), "{}").unwrap();
         let cache = Arc::new(FileCache::default());
         let misses = Misses::default();
-        let bundle = CachedBundle::bundle_ref(dir.path().to_path_buf(), cache.clone(), misses.clone());
-        assert!(matches!(bundle.files.read("a.json"), FileRead::Unreadable(_)));
+        let loader = Arc::new(Cached { cache: cache.clone(), misses: misses.clone() });
+        let bundle = crate::fs::bundle(dir.path(), dir.path(), loader);
+        assert!(matches!(bundle.files.read("a.json"), FileRead::Unusable(Unusable::NotLoaded)));
         assert!(matches!(bundle.files.read("../x"), FileRead::Missing));
         let wanted = misses.take();
-        assert_eq!(wanted, vec![dir.path().join("a.json")]);
+        assert_eq!(wanted, vec![FileKey::in_bundle(dir.path(), "a.json")]);
         cache.load(&wanted);
         assert!(matches!(bundle.files.read("a.json"), FileRead::File(_)));
         assert!(misses.take().is_empty());
         cache.invalidate(dir.path());
-        assert!(matches!(bundle.files.read("a.json"), FileRead::Unreadable(_)));
-    }
-
-    #[test]
-    fn normalize_is_lexical() {
-        assert_eq!(normalize(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+        assert!(matches!(bundle.files.read("a.json"), FileRead::Unusable(Unusable::NotLoaded)));
     }
 }

@@ -34,6 +34,8 @@ pub struct Session {
     /// Bundle-relative file lists per bundle root, for path completion.
     pub listings: DashMap<PathBuf, Arc<Vec<String>>>,
     pub shutdown_requested: AtomicBool,
+    /// The client's workspace folders (absolute paths): how far policy refs may reach.
+    pub workspace_folders: RwLock<Vec<PathBuf>>,
 }
 
 /// What a check needs from a document, taken under a short lock.
@@ -55,6 +57,7 @@ impl Session {
             files: Arc::new(FileCache::default()),
             listings: DashMap::new(),
             shutdown_requested: AtomicBool::new(false),
+            workspace_folders: RwLock::new(Vec::new()),
         }
     }
 
@@ -74,6 +77,10 @@ impl Session {
         if let Ok(mut current) = self.settings.write() {
             *current = settings;
         }
+    }
+
+    pub fn workspaces(&self) -> Vec<PathBuf> {
+        self.workspace_folders.read().map(|it| it.clone()).unwrap_or_default()
     }
 
     pub fn version(&self, uri: &Uri) -> Option<i32> {

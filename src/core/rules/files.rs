@@ -84,8 +84,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
     }
 }
 
-/// Reads a referenced file, reporting `FILE_NOT_FOUND` when it is not in the bundle.
-/// Returns the bytes of a readable regular file.
+/// Reads a referenced file, reporting `FILE_NOT_FOUND` when it is not in the bundle and
+/// `FILE_UNREADABLE` when it cannot be used (a directory, a special file, a link out of the bundle,
+/// too large, unreadable). Returns the bytes of a readable regular file.
 fn read(bundle: &dyn BundleFiles, file: &str, at: &Path, out: &mut Vec<Issue>) -> Option<std::sync::Arc<[u8]>> {
     if let Err(problem) = check_bundle_path(file) {
         out.push(Issue::new(Code::FILE_NOT_FOUND, at.clone(), Anchor::Value, problem));
@@ -93,7 +94,10 @@ fn read(bundle: &dyn BundleFiles, file: &str, at: &Path, out: &mut Vec<Issue>) -
     }
     match bundle.read(file) {
         FileRead::File(bytes) => Some(bytes),
-        FileRead::Directory | FileRead::Unreadable(_) => None,
+        FileRead::Unusable(why) => {
+            out.push(Issue::new(Code::FILE_UNREADABLE, at.clone(), Anchor::Value, format!("`{file}` {why}")));
+            None
+        }
         FileRead::Missing => {
             out.push(Issue::new(
                 Code::FILE_NOT_FOUND,

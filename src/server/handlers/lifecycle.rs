@@ -19,6 +19,14 @@ use crate::server::handlers::execute_command;
 use crate::server::session::{ClientFlags, Session};
 use crate::server::settings::Settings;
 
+/// The local folder a `file:` URI names, absolute and normalized.
+fn file_path(uri: &tower_lsp_server::ls_types::Uri) -> Option<std::path::PathBuf> {
+    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+        return None;
+    }
+    uri.to_file_path().map(|it| crate::fs::normalize(&it))
+}
+
 /// Every request the server sends to the client gives up after this long.
 pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -43,6 +51,17 @@ pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResu
             .unwrap_or(false),
     };
     let _ = session.flags.set(flags);
+    let mut folders: Vec<std::path::PathBuf> =
+        params.workspace_folders.iter().flatten().filter_map(|folder| file_path(&folder.uri)).collect();
+    #[allow(deprecated)] // Older clients send only `rootUri`.
+    if folders.is_empty()
+        && let Some(root) = params.root_uri.as_ref().and_then(file_path)
+    {
+        folders.push(root);
+    }
+    if let Ok(mut current) = session.workspace_folders.write() {
+        *current = folders;
+    }
     if let Some(options) = &params.initialization_options {
         session.set_settings(Settings::from_json(options));
     }
