@@ -128,10 +128,13 @@ impl Failure {
 struct Graph<'a> {
     resolver: &'a dyn PolicyResolver,
     /// Finished bundles, with the height of the ref chain below them.
-    done: HashMap<String, Result<(Arc<[Applied]>, usize), Failure>>,
+    done: HashMap<String, Resolved>,
     /// The bundles being resolved, outermost first, with the ref that reached each.
     stack: Vec<(String, String)>,
 }
+
+/// What a bundle's policies stand for, and the height of the ref chain below it (itself included).
+type Resolved = Result<(Arc<[Applied]>, usize), Failure>;
 
 /// How many distinct policy bundles one check may visit.
 const MAX_BUNDLES: usize = 256;
@@ -142,7 +145,7 @@ impl<'a> Graph<'a> {
     }
 
     /// The schemas `reference` (declared in `from`, `depth` refs below the contract) stands for.
-    fn follow(&mut self, from: &BundleRef, reference: &str, depth: usize) -> Result<(Arc<[Applied]>, usize), Failure> {
+    fn follow(&mut self, from: &BundleRef, reference: &str, depth: usize) -> Resolved {
         let unresolved = |why: String| Failure::Unresolved { reference: reference.to_string(), why };
         let target = self.resolver.open(from, reference).map_err(unresolved)?;
         if let Some(at) = self.stack.iter().position(|(id, _)| *id == target.id) {
@@ -181,7 +184,7 @@ impl<'a> Graph<'a> {
     }
 
     /// Loads one bundle's policies: those its contract declares, else its `policy/schema.json`.
-    fn expand(&mut self, target: &BundleRef, depth: usize) -> Result<(Arc<[Applied]>, usize), Failure> {
+    fn expand(&mut self, target: &BundleRef, depth: usize) -> Resolved {
         let here = |why: String| Failure::Unresolved { reference: String::new(), why };
         let declared = match target.files.read(CONTRACT_FILE) {
             FileRead::File(bytes) => declared_policies(&bytes),

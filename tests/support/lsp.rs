@@ -74,6 +74,11 @@ impl Server {
         }
     }
 
+    /// The server's process id (to read its threads and memory from procfs).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn send_raw(&mut self, bytes: &[u8]) {
         let stdin = self.stdin.as_mut().expect("stdin open");
         stdin.write_all(bytes).unwrap();
