@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::server::diagnostics;
 use crate::server::document::Document;
-use crate::server::session::{Session, is_contract};
+use crate::server::session::{Session, file_path, is_contract};
 
 pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
     let item = params.text_document;
@@ -19,8 +19,9 @@ pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
         tracing::debug!(uri = item.uri.as_str(), "not a pacto.yaml; ignored");
         return;
     }
-    let path = item.uri.to_file_path().map(|it| it.into_owned());
-    session.documents.insert(item.uri.clone(), Document::new(&item.text, item.version, path));
+    let path = file_path(&item.uri);
+    let generation = session.new_generation();
+    session.documents.insert(item.uri.clone(), Document::new(&item.text, item.version, generation, path));
     diagnostics::schedule(session, item.uri);
 }
 
@@ -44,6 +45,7 @@ pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
             }
         }
         doc.version = version;
+        doc.quick = None;
     }
     diagnostics::schedule(session, uri);
 }
@@ -54,7 +56,7 @@ pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
     let Some(root) = root else { return };
     // Without a file watcher this is when bundle files are read again.
     if !session.flags().watched_files_dynamic {
-        session.files.invalidate_bundle(&root);
+        session.files.invalidate(&root);
         session.listings.remove(&root);
     }
     diagnostics::schedule(session, uri);
@@ -62,7 +64,23 @@ pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
 
 pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParams) {
     let uri = params.text_document.uri;
-    if session.documents.remove(&uri).is_some() {
-        diagnostics::clear(session, uri).await;
+    let Some((_, doc)) = session.documents.remove(&uri) else { return };
+    forget_files(session, doc.bundle_root());
+    diagnostics::clear(session, uri).await;
+}
+
+/// Forgets the cached files of a closed document's bundle unless another open document shares
+/// it, and every cached file once no document is open.
+fn forget_files(session: &Session, root: Option<std::path::PathBuf>) {
+    if session.documents.is_empty() {
+        session.files.clear();
+        session.listings.clear();
+        return;
     }
+    let Some(root) = root else { return };
+    if session.documents.iter().any(|it| it.bundle_root().as_ref() == Some(&root)) {
+        return;
+    }
+    session.files.forget_bundle(&root);
+    session.listings.remove(&root);
 }
