@@ -49,7 +49,9 @@ pub struct FileCache {
 
 #[derive(Default)]
 struct State {
-    entries: HashMap<FileKey, FileRead>,
+    /// Each file with when it was stored (a counter), so the oldest go first when full.
+    entries: HashMap<FileKey, (u64, FileRead)>,
+    stored: u64,
     /// The cost of `entries` against the budget.
     bytes: usize,
     /// Files being read now: the load's id (a forgotten load's result is not kept) and its end.
@@ -79,7 +81,7 @@ impl FileCache {
     }
 
     pub fn get(&self, key: &FileKey) -> Option<FileRead> {
-        self.state().entries.get(key).cloned()
+        self.state().entries.get(key).map(|(_, read)| read.clone())
     }
 
     /// Reads the given files into the cache on the load pool, waiting at most the pool's timeout
@@ -145,7 +147,7 @@ impl FileCache {
         let mut state = self.state();
         state.entries.retain(|key, _| !key.path().starts_with(path));
         state.loading.retain(|key, _| !key.path().starts_with(path));
-        state.bytes = state.entries.iter().map(|(_, read)| cost(read)).sum();
+        state.bytes = state.entries.values().map(|(_, read)| cost(read)).sum();
     }
 
     /// Forgets the files of the bundle at `root` (its contract was closed), but not those of
@@ -153,7 +155,7 @@ impl FileCache {
     pub fn forget_bundle(&self, root: &Path) {
         let mut state = self.state();
         state.entries.retain(|key, _| key.root != root);
-        state.bytes = state.entries.iter().map(|(_, read)| cost(read)).sum();
+        state.bytes = state.entries.values().map(|(_, read)| cost(read)).sum();
     }
 
     /// Forgets everything (no document is open).
@@ -177,17 +179,27 @@ fn cost(read: &FileRead) -> usize {
     }
 }
 
-/// Adds an entry, starting over first when it would not fit the budget.
+/// Adds an entry. When it would not fit the budget (or the entry limit), the oldest entries are
+/// evicted first, down to half the budget, so eviction is rare and the newest files stay.
 fn insert(state: &mut State, budget: usize, key: FileKey, read: FileRead) {
-    let added = cost(&read);
-    if state.bytes + added > budget || state.entries.len() >= MAX_ENTRIES {
-        tracing::debug!(bytes = state.bytes, entries = state.entries.len(), "bundle file cache full; starting over");
-        state.entries.clear();
-        state.bytes = 0;
-    }
-    if let Some(previous) = state.entries.insert(key, read) {
+    if let Some((_, previous)) = state.entries.remove(&key) {
         state.bytes -= cost(&previous);
     }
+    let added = cost(&read);
+    if state.bytes + added > budget || state.entries.len() >= MAX_ENTRIES {
+        let mut by_age: Vec<(u64, FileKey, usize)> =
+            state.entries.iter().map(|(key, (stored, read))| (*stored, key.clone(), cost(read))).collect();
+        by_age.sort_unstable_by_key(|it| it.0);
+        let mut oldest = by_age.into_iter();
+        while state.bytes + added > budget / 2 || state.entries.len() >= MAX_ENTRIES / 2 {
+            let Some((_, key, cost)) = oldest.next() else { break };
+            state.entries.remove(&key);
+            state.bytes -= cost;
+        }
+        tracing::debug!(bytes = state.bytes, entries = state.entries.len(), "bundle file cache full; evicted the oldest");
+    }
+    state.stored += 1;
+    state.entries.insert(key, (state.stored, read));
     state.bytes += added;
 }
 
@@ -337,7 +349,7 @@ mod tests {
     #[tokio::test]
     async fn the_cache_stays_within_its_byte_budget() {
         let reader: Reader = Arc::new(|_: &FileKey| file(1000));
-        let budget = 10 * (1000 + ENTRY_OVERHEAD);
+        let budget = 20 * (1000 + ENTRY_OVERHEAD);
         let cache = Arc::new(FileCache::new(reader, budget, LOAD_TIMEOUT));
         for batch in 0..10 {
             let keys: Vec<FileKey> =
