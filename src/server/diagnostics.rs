@@ -2,15 +2,17 @@
 //!
 //! Checking is single-flight per document: an edit marks the document dirty and starts a worker
 //! only when none runs; the worker checks a snapshot of the newest text, off the async runtime's
-//! workers, and goes round again until the document is clean, so a burst of edits costs about one
-//! check. Work for a version (or an opening of the URI) that is no longer current is dropped
-//! between load rounds and before it is published, and publishing is serialized per URI, so a
-//! client never sees diagnostics older than ones it already has.
+//! workers, and goes round again until the document is clean. When edits arrived while a check
+//! ran, the next one first waits for them to pause, so a burst of edits costs about one check.
+//! Work for a version (or an opening of the URI) that is no longer current is dropped between
+//! load rounds and before it is published, and publishing is serialized per URI, so a client
+//! never sees diagnostics older than ones it already has.
 
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
 use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Uri};
@@ -29,14 +31,26 @@ use crate::server::session::{Session, Snapshot, fault_injected, today};
 /// more than this many times.
 const MAX_LOAD_ROUNDS: usize = 64;
 
+/// During a burst of edits, a check waits until no edit arrived for this long …
+const QUIET: Duration = Duration::from_millis(50);
+
+/// … but never longer than this in all.
+const MAX_SETTLE: Duration = Duration::from_millis(300);
+
 /// Asks for a check of `uri`; starts its worker unless one already runs.
 pub fn schedule(session: &Arc<Session>, uri: Uri) {
-    let Some((generation, checking)) = session.documents.get(&uri).map(|it| (it.generation, it.checking.clone())) else {
+    let Some((start, generation, checking)) =
+        session.documents.get(&uri).map(|doc| (doc.checking.want(), doc.generation, doc.checking.clone()))
+    else {
         return;
     };
-    if !checking.want() {
-        return; // The running worker will see the document dirty and go round again.
+    if start {
+        start_worker(session, uri, generation, checking);
     }
+}
+
+/// Starts the worker of a document that `Checking::want` said has none.
+pub fn start_worker(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<Checking>) {
     let session = session.clone();
     tokio::spawn(async move { work(&session, uri, generation, checking).await });
 }
@@ -65,17 +79,66 @@ impl Drop for Worker {
 /// Checks the document opened as `generation` until it is clean, then stops.
 async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<Checking>) {
     let mut worker = Worker { checking, finished: false };
+    let mut checked = false;
     loop {
-        if !worker.checking.take() {
-            worker.finished = true; // Clean: `take` stopped the worker.
-            return;
+        // Edits arrived while the last check ran: a burst, which costs one more check, not one per round.
+        if checked && worker.checking.is_dirty() {
+            settle(session, &uri).await;
         }
-        let Some(snapshot) = session.snapshot(&uri).filter(|it| it.generation == generation) else {
-            return; // Closed (and perhaps opened again, with a worker of its own).
+        let snapshot = match next(session, &uri, generation, &worker.checking) {
+            Next::Check(it) => it,
+            Next::Clean => {
+                worker.finished = true; // `take` stopped the worker.
+                return;
+            }
+            Next::Closed => {
+                // Closed (and perhaps opened again, with a worker of its own).
+                tracing::debug!(uri = uri.as_str(), generation, "check dropped; the document was closed");
+                return;
+            }
         };
+        tracing::debug!(uri = uri.as_str(), generation, version = snapshot.version, "checking");
         if let Some(analysis) = compute(session, &uri, &snapshot, true).await {
             publish(session, &uri, snapshot, analysis).await;
         }
+        checked = true;
+    }
+}
+
+enum Next {
+    Check(Snapshot),
+    Clean,
+    Closed,
+}
+
+/// Takes the request for a check and a snapshot of the text under the same lock as edits (which
+/// ask for a check under their write lock), so a snapshot always includes the edits whose
+/// request it took, and no edit is checked twice.
+fn next(session: &Session, uri: &Uri, generation: u64, checking: &Checking) -> Next {
+    let (rope, version, bundle_root) = {
+        let Some(doc) = session.documents.get(uri).filter(|it| it.generation == generation) else {
+            return Next::Closed;
+        };
+        if !checking.take() {
+            return Next::Clean;
+        }
+        (doc.rope.clone(), doc.version, doc.bundle_root())
+    };
+    // The rope clone is cheap; the text is built outside the map's lock.
+    Next::Check(Snapshot { generation, version, text: Arc::from(rope.to_string()), bundle_root })
+}
+
+/// Waits until the document has had no new version for `QUIET` (at most `MAX_SETTLE` in all).
+async fn settle(session: &Session, uri: &Uri) {
+    let started = tokio::time::Instant::now();
+    let mut seen = session.version(uri);
+    loop {
+        tokio::time::sleep(QUIET).await;
+        let now = session.version(uri);
+        if now == seen || started.elapsed() >= MAX_SETTLE {
+            return;
+        }
+        seen = now;
     }
 }
 
@@ -88,7 +151,10 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
     let mut analysis = None;
     for _ in 0..MAX_LOAD_ROUNDS {
         if drop_stale && !session.is_current(uri, snapshot.generation, snapshot.version) {
-            return None; // The document moved on; the worker goes round again with the newest text.
+            // The worker goes round again with the newest text.
+            let (generation, version) = (snapshot.generation, snapshot.version);
+            tracing::debug!(uri = uri.as_str(), generation, version, "check dropped; the document moved on");
+            return None;
         }
         let job = (snapshot.text.clone(), snapshot.bundle_root.clone(), session.files.clone(), workspaces.clone());
         let outcome = tokio::task::spawn_blocking(move || run_analysis(job.0, job.1, job.2, &job.3, options)).await;
@@ -162,14 +228,19 @@ async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis
     // The previous analysis is dropped after the map entry is unlocked (freeing a big one takes time).
     let _previous = match session.documents.get_mut(uri) {
         Some(mut doc) if analyzed.is_for(&doc) => doc.analyzed.replace(analyzed.clone()),
-        _ => return, // Closed, opened again, or a newer version arrived.
+        _ => {
+            let (generation, version) = (analyzed.generation, analyzed.version);
+            tracing::debug!(uri = uri.as_str(), generation, version, "not published; the document moved on");
+            return;
+        }
     };
     // The same version may be published again (bundle files or settings changed); an older one never.
     let current = (analyzed.generation, analyzed.version);
     if published.is_some_and(|it| it > current) {
         return;
     }
-    tracing::debug!(uri = uri.as_str(), version = analyzed.version, count = diagnostics.len(), "publishing");
+    let (generation, version, count) = (analyzed.generation, analyzed.version, diagnostics.len());
+    tracing::debug!(uri = uri.as_str(), generation, version, count, "publishing");
     session.client.publish_diagnostics(uri.clone(), diagnostics, Some(analyzed.version)).await;
     *published = Some(current);
 }

@@ -81,6 +81,11 @@ impl Checking {
         false
     }
 
+    /// Whether a check was asked for since the worker last took one.
+    pub fn is_dirty(&self) -> bool {
+        self.state.lock().unwrap_or_else(|it| it.into_inner()).dirty
+    }
+
     /// The worker stopped early (the document was closed, or it panicked).
     pub fn stop(&self) {
         self.state.lock().unwrap_or_else(|it| it.into_inner()).running = false;

@@ -29,7 +29,7 @@ pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
     let uri = params.text_document.uri;
     let version = params.text_document.version;
     let encoding = session.encoding();
-    {
+    let worker = {
         let Some(mut doc) = session.documents.get_mut(&uri) else {
             if is_contract(&uri) {
                 tracing::warn!(uri = uri.as_str(), "didChange for a document that is not open; ignored");
@@ -46,8 +46,12 @@ pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
         }
         doc.version = version;
         doc.quick = None;
+        // Asked for under the same lock as the edit: see `diagnostics::next`.
+        (doc.checking.want(), doc.generation, doc.checking.clone())
+    };
+    if let (true, generation, checking) = worker {
+        diagnostics::start_worker(session, uri, generation, checking);
     }
-    diagnostics::schedule(session, uri);
 }
 
 pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
