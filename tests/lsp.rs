@@ -435,10 +435,18 @@ fn a_panic_while_answering_a_request_is_an_internal_error_and_the_server_keeps_s
     server.wait_for_log_line("the panic logged with its method", |it| {
         it.contains("request handler panicked") && it.contains("textDocument/completion")
     });
+    // A panic in a notification handler is logged too, and the process goes on.
+    server.open(&uri.replace("pacto.yaml", "other/pacto.yaml"), "#!panic-notification\n", 1);
+    server.wait_for_log_line("the notification's panic", |it| {
+        it.contains("notification handler panicked") && it.contains("textDocument/didOpen")
+    });
     // Another document is answered as usual.
     let line = text.lines().position(|it| it.contains("interface: rest-api")).unwrap();
     let hover = server
-        .request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 18}}))
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 18}}),
+        )
         .unwrap();
     assert!(hover["contents"]["value"].as_str().unwrap().starts_with("**rest-api**"), "{hover}");
     assert_eq!(server.shutdown_and_exit().code(), Some(0));
@@ -469,7 +477,18 @@ fn a_burst_of_300_edits_costs_about_one_check() {
     assert_eq!(unknown[0]["code"], "SCHEMA_VIOLATION");
     assert_eq!(unknown[0]["range"]["start"]["line"], end + 1);
     let analyses = server.log_count("analysis ran") - before;
-    assert!((1..=4).contains(&analyses), "{analyses} analyses for one burst:\n{}", server.stderr.lock().unwrap().lines().filter(|it| it.contains("analysis ran") || it.contains("dropped")).collect::<Vec<_>>().join("\n"));
+    assert!(
+        (1..=4).contains(&analyses),
+        "{analyses} analyses for one burst:\n{}",
+        server
+            .stderr
+            .lock()
+            .unwrap()
+            .lines()
+            .filter(|it| it.contains("analysis ran") || it.contains("dropped"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     let versions = server.published_versions(&uri);
     assert!(versions.len() <= 3, "published {versions:?}");
     eprintln!("burst: {analyses} analyses, published {versions:?}, RSS {rss_before} -> {rss_after} KiB, {cpu} ms CPU");
@@ -558,7 +577,8 @@ fn a_deep_policy_chain_is_complete_in_the_first_publish() {
     std::fs::write(last.join("schema.json"), r#"{"properties": {"service": {"required": ["owner"]}}}"#).unwrap();
     let contract = dir.path().join("svc/pacto.yaml");
     std::fs::create_dir_all(contract.parent().unwrap()).unwrap();
-    let text = "pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\npolicies:\n  - name: org\n    ref: ../p1\n";
+    let text =
+        "pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\npolicies:\n  - name: org\n    ref: ../p1\n";
     std::fs::write(&contract, text).unwrap();
 
     let uri = file_uri(&contract);

@@ -196,7 +196,11 @@ fn insert(state: &mut State, budget: usize, key: FileKey, read: FileRead) {
             state.entries.remove(&key);
             state.bytes -= cost;
         }
-        tracing::debug!(bytes = state.bytes, entries = state.entries.len(), "bundle file cache full; evicted the oldest");
+        tracing::debug!(
+            bytes = state.bytes,
+            entries = state.entries.len(),
+            "bundle file cache full; evicted the oldest"
+        );
     }
     state.stored += 1;
     state.entries.insert(key, (state.stored, read));
@@ -336,7 +340,7 @@ mod tests {
 
         // Asked again (a change elsewhere dropped the entry), the stuck file is waited for, not read again.
         cache.forget_bundle(Path::new("/b"));
-        cache.load(&[stuck.clone()]).await;
+        cache.load(std::slice::from_ref(&stuck)).await;
         assert_eq!(held(&cache, &stuck), "Some(Unusable(TimedOut))");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
 

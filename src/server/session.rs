@@ -40,8 +40,11 @@ pub struct Session {
     next_generation: AtomicU64,
     /// Per URI, kept across close and reopen: serializes publishing and clearing, and holds the
     /// (generation, version) last published.
-    published: DashMap<Uri, Arc<tokio::sync::Mutex<Option<(u64, i32)>>>>,
+    published: DashMap<Uri, PublishLock>,
 }
+
+/// Serializes publishing for one URI; holds the (generation, version) last published.
+pub type PublishLock = Arc<tokio::sync::Mutex<Option<(u64, i32)>>>;
 
 /// What a check needs from a document, taken under a short lock.
 pub struct Snapshot {
@@ -74,7 +77,7 @@ impl Session {
     }
 
     /// The lock that serializes publishing for `uri`.
-    pub fn publish_lock(&self, uri: &Uri) -> Arc<tokio::sync::Mutex<Option<(u64, i32)>>> {
+    pub fn publish_lock(&self, uri: &Uri) -> PublishLock {
         self.published.entry(uri.clone()).or_default().clone()
     }
 

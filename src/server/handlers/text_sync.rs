@@ -11,13 +11,17 @@ use tower_lsp_server::ls_types::{
 
 use crate::server::diagnostics;
 use crate::server::document::Document;
-use crate::server::session::{Session, file_path, is_contract};
+use crate::server::session::{Session, fault_injected, file_path, is_contract};
 
 pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
     let item = params.text_document;
     if !is_contract(&item.uri) {
         tracing::debug!(uri = item.uri.as_str(), "not a pacto.yaml; ignored");
         return;
+    }
+    // A test seam: proves that a panic in a notification handler is contained (see tests/lsp.rs).
+    if fault_injected(&item.text, "#!panic-notification") {
+        panic!("fault injected by PACTO_LSP_FAULT_INJECTION");
     }
     let path = file_path(&item.uri);
     let generation = session.new_generation();
