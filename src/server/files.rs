@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -54,8 +54,17 @@ struct State {
     stored: u64,
     /// The cost of `entries` against the budget.
     bytes: usize,
-    /// Files being read now: the load's id (a forgotten load's result is not kept) and its end.
-    loading: HashMap<FileKey, (u64, watch::Receiver<bool>)>,
+    /// Files being read now.
+    loading: HashMap<FileKey, Loading>,
+}
+
+/// One file being read.
+struct Loading {
+    /// Which load this is: the result of a load that was forgotten meanwhile is not kept.
+    id: u64,
+    started: Instant,
+    /// Becomes true when the read finished.
+    done: watch::Receiver<bool>,
 }
 
 impl Default for FileCache {
@@ -93,8 +102,8 @@ impl FileCache {
             if state.entries.contains_key(key) {
                 continue;
             }
-            if let Some((_, done)) = state.loading.get(key) {
-                waits.push((key.clone(), done.clone()));
+            if let Some(loading) = state.loading.get(key) {
+                waits.push((key.clone(), loading.done.clone()));
                 continue;
             }
             let id = self.next_load.fetch_add(1, Ordering::Relaxed);
@@ -109,7 +118,7 @@ impl FileCache {
             });
             match self.pool.submit(job) {
                 Ok(()) => {
-                    state.loading.insert(key.clone(), (id, done.clone()));
+                    state.loading.insert(key.clone(), Loading { id, started: Instant::now(), done: done.clone() });
                     waits.push((key.clone(), done));
                 }
                 Err(refused) => {
@@ -135,7 +144,7 @@ impl FileCache {
     /// Keeps a finished read, unless its load was forgotten meanwhile (the file changed).
     fn finish(&self, key: &FileKey, id: u64, read: FileRead) {
         let mut state = self.state();
-        if state.loading.get(key).is_none_or(|(current, _)| *current != id) {
+        if state.loading.get(key).is_none_or(|it| it.id != id) {
             return;
         }
         state.loading.remove(key);
@@ -143,10 +152,13 @@ impl FileCache {
     }
 
     /// Forgets a path and everything below it (a changed, created or deleted file or folder).
+    /// Reads of it under way are forgotten too (their result may be stale), except reads that
+    /// are stuck: queueing the file again would only hold one more thread.
     pub fn invalidate(&self, path: &Path) {
+        let timeout = self.pool.timeout;
         let mut state = self.state();
         state.entries.retain(|key, _| !key.path().starts_with(path));
-        state.loading.retain(|key, _| !key.path().starts_with(path));
+        state.loading.retain(|key, it| !key.path().starts_with(path) || it.started.elapsed() >= timeout);
         state.bytes = state.entries.values().map(|(_, read)| cost(read)).sum();
     }
 
@@ -280,7 +292,6 @@ pub fn list_bundle(root: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicUsize;
-    use std::time::Instant;
 
     use super::*;
 
@@ -338,8 +349,8 @@ mod tests {
         assert_eq!(held(&cache, &stuck), "Some(Unusable(TimedOut))");
         assert_eq!(held(&cache, &fine), "10 bytes");
 
-        // Asked again (a change elsewhere dropped the entry), the stuck file is waited for, not read again.
-        cache.forget_bundle(Path::new("/b"));
+        // Asked again (the file changed), the stuck file is waited for, not read again.
+        cache.invalidate(&stuck.path());
         cache.load(std::slice::from_ref(&stuck)).await;
         assert_eq!(held(&cache, &stuck), "Some(Unusable(TimedOut))");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
