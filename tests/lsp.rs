@@ -418,3 +418,178 @@ fn validate_command_returns_the_findings_and_bundle_commands_fail_clearly() {
 fn codes_of(diagnostics: &[Value]) -> Vec<&str> {
     diagnostics.iter().map(|it| it["code"].as_str().unwrap()).collect()
 }
+
+#[test]
+fn a_panic_while_answering_a_request_is_an_internal_error_and_the_server_keeps_serving() {
+    let (_dir, uri, text) = bundle("examples/payments-api");
+    let mut server = Server::start_with_env(&[("PACTO_LSP_FAULT_INJECTION", "1")]);
+    server.initialize(json!({}), Value::Null);
+    let faulty = uri.replace("pacto.yaml", "faulty/pacto.yaml");
+    server.open(&faulty, &format!("#!panic-request\n{text}"), 1);
+    server.open(&uri, &text, 1);
+    let at = |uri: &str| json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 4}});
+    for method in ["textDocument/hover", "textDocument/completion", "textDocument/documentSymbol"] {
+        let error = server.request(method, at(&faulty)).unwrap_err();
+        assert_eq!(error["error"]["code"], -32603, "{method}: {error}");
+    }
+    server.wait_for_log_line("the panic logged with its method", |it| {
+        it.contains("request handler panicked") && it.contains("textDocument/completion")
+    });
+    // A panic in a notification handler is logged too, and the process goes on.
+    server.open(&uri.replace("pacto.yaml", "other/pacto.yaml"), "#!panic-notification\n", 1);
+    server.wait_for_log_line("the notification's panic", |it| {
+        it.contains("notification handler panicked") && it.contains("textDocument/didOpen")
+    });
+    // Another document is answered as usual.
+    let line = text.lines().position(|it| it.contains("interface: rest-api")).unwrap();
+    let hover = server
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 18}}),
+        )
+        .unwrap();
+    assert!(hover["contents"]["value"].as_str().unwrap().starts_with("**rest-api**"), "{hover}");
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn a_burst_of_300_edits_costs_about_one_check() {
+    let (_dir, uri, text) = bundle("examples/payments-api");
+    let mut server = Server::start();
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri, &text, 1);
+    let first = server.diagnostics(&uri, 1);
+    let before = server.log_count("analysis ran");
+    let (rss_before, cpu_before) = (server.rss_kib(), server.cpu_ms());
+
+    // Type a comment at the end, one character per change, then an unknown top-level key.
+    let end = text.lines().count() as u32;
+    for version in 2..=300 {
+        let column = version as u32 - 2;
+        server.change(&uri, version, json!([{"range": range((end, column), (end, column)), "text": "#"}]));
+    }
+    server.change(&uri, 301, json!([{"range": range((end, 299), (end, 299)), "text": "\nextra: 1\n"}]));
+    let last = server.diagnostics(&uri, 301);
+    let (rss_after, cpu) = (server.rss_kib(), server.cpu_ms() - cpu_before);
+
+    let unknown: Vec<&Value> = last.iter().filter(|it| !first.contains(it)).collect();
+    assert_eq!(unknown.len(), 1, "{last:#?}");
+    assert_eq!(unknown[0]["code"], "SCHEMA_VIOLATION");
+    assert_eq!(unknown[0]["range"]["start"]["line"], end + 1);
+    let analyses = server.log_count("analysis ran") - before;
+    assert!(
+        (1..=4).contains(&analyses),
+        "{analyses} analyses for one burst:\n{}",
+        server
+            .stderr
+            .lock()
+            .unwrap()
+            .lines()
+            .filter(|it| it.contains("analysis ran") || it.contains("dropped"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let versions = server.published_versions(&uri);
+    assert!(versions.len() <= 3, "published {versions:?}");
+    eprintln!("burst: {analyses} analyses, published {versions:?}, RSS {rss_before} -> {rss_after} KiB, {cpu} ms CPU");
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn a_document_reopened_at_the_same_version_never_gets_the_old_texts_results() {
+    let (_dir, uri, text) = bundle("examples/broken-api");
+    let mut slow = String::from("pactoVersion: \"1.1\"\nservice:\n  name: big\n  version: 1.0.0\nmetadata:\n");
+    while slow.len() < 4 * 1024 * 1024 {
+        slow.push_str(&format!("  key{}: \"a value that makes the contract long\"\n", slow.len()));
+    }
+    let mut server = Server::start();
+    server.initialize(json!({}), Value::Null);
+    let generation = |it: &str, n: &str| it.split_whitespace().any(|field| field == format!("generation={n}"));
+    server.open(&uri, &slow, 1);
+    server.wait_for_log_line("the first opening's check", |it| it.contains("checking") && generation(it, "1"));
+    server.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+    server.open(&uri, &text, 1);
+    // Both openings are done with: the first one's check dropped, the second one's published.
+    server.wait_for_log_line("the first opening's check dropped", |it| {
+        generation(it, "1") && (it.contains("not published") || it.contains("check dropped"))
+    });
+    server.wait_for_log_line("the second opening published", |it| it.contains("publishing") && generation(it, "2"));
+    assert!(server.request("shutdown", Value::Null).is_ok());
+    let last = server.last_published(&uri).unwrap();
+    assert_eq!(last["version"], 1);
+    assert_eq!(codes(last["diagnostics"].as_array().unwrap()).len(), 9, "{last:#?}");
+    assert_eq!(server.exit().code(), Some(0));
+}
+
+#[test]
+fn requests_share_one_quick_analysis_per_version() {
+    let (_dir, uri, text) = bundle("examples/payments-api");
+    // The check of this text panics, so requests can only answer from the quick analysis.
+    let mut server = Server::start_with_env(&[("PACTO_LSP_FAULT_INJECTION", "1")]);
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri, &format!("#!panic\n{text}"), 1);
+    server.wait_for_log("analysis panicked");
+    let line = 1 + text.lines().position(|it| it.contains("interface: rest-api")).unwrap();
+    let hover = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 18}});
+    for _ in 0..5 {
+        assert!(server.request("textDocument/hover", hover.clone()).unwrap()["contents"].is_object());
+        server.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}})).unwrap();
+    }
+    assert_eq!(server.log_count("quick analysis ran"), 1);
+    server.change(&uri, 2, json!([{"range": range((0, 0), (0, 0)), "text": "# edited\n"}]));
+    for _ in 0..5 {
+        server.request("textDocument/foldingRange", json!({"textDocument": {"uri": uri}})).unwrap();
+    }
+    assert_eq!(server.log_count("quick analysis ran"), 2);
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn documents_that_are_not_file_uris_read_no_local_files() {
+    let (dir, uri, text) = bundle("examples/broken-api");
+    let mut server = Server::start();
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri, &text, 1);
+    assert!(codes(&server.diagnostics(&uri, 1)).contains(&"FILE_NOT_FOUND".to_string()));
+    let path = dir.path().join("pacto.yaml");
+    for other in [format!("untitled:{}", path.display()), format!("git:{}", path.display())] {
+        server.open(&other, &text, 1);
+        let found = codes(&server.diagnostics(&other, 1));
+        assert!(!found.iter().any(|it| it.starts_with("FILE_")), "{other}: {found:?}");
+        assert!(found.contains(&"HEALTH_INTERFACE_NOT_FOUND".to_string()), "{other}: {found:?}");
+    }
+    assert_eq!(server.log_count("analysis ran"), server.log_count("misses=0") + 1, "only the file: URI loads files");
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn a_deep_policy_chain_is_complete_in_the_first_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 12;
+    for level in 1..depth {
+        let bundle = dir.path().join(format!("p{level}"));
+        std::fs::create_dir_all(&bundle).unwrap();
+        let policies = format!("policies:\n  - name: p\n    ref: ../p{}\n", level + 1);
+        std::fs::write(bundle.join("pacto.yaml"), policies).unwrap();
+    }
+    let last = dir.path().join(format!("p{depth}/policy"));
+    std::fs::create_dir_all(&last).unwrap();
+    std::fs::write(last.join("schema.json"), r#"{"properties": {"service": {"required": ["owner"]}}}"#).unwrap();
+    let contract = dir.path().join("svc/pacto.yaml");
+    std::fs::create_dir_all(contract.parent().unwrap()).unwrap();
+    let text =
+        "pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\npolicies:\n  - name: org\n    ref: ../p1\n";
+    std::fs::write(&contract, text).unwrap();
+
+    let uri = file_uri(&contract);
+    let mut server = Server::start();
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri, text, 1);
+    let first = server.wait_for("the first diagnostics", |it| {
+        it["method"] == "textDocument/publishDiagnostics" && it["params"]["uri"] == uri
+    });
+    let diagnostics = first["params"]["diagnostics"].as_array().unwrap();
+    assert_eq!(codes(diagnostics), ["POLICY_VIOLATION"], "{diagnostics:#?}");
+    assert!(diagnostics[0]["message"].as_str().unwrap().contains("is missing the required key `owner`"));
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}

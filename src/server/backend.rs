@@ -1,9 +1,18 @@
 //! The `LanguageServer` implementation: it only delegates to the handlers.
+//!
+//! Requests do their engine work through [`blocking`]: on a blocking thread, so a slow one never
+//! stalls the protocol loop, and behind a panic guard, so a bug answers that one request with an
+//! `InternalError` and the server keeps serving. Notifications run in place (edits must be applied
+//! in order, before any `.await`) behind [`contained`], so a panic in one is logged and dropped.
 
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use tower_lsp_server::LanguageServer;
-use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
     CodeActionParams, CodeActionResponse, CodeLens, CodeLensParams, CompletionParams, CompletionResponse,
     DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams,
@@ -24,13 +33,48 @@ pub struct Backend {
     pub session: Arc<Session>,
 }
 
+/// Runs a request's engine work on a blocking thread, catching a panic: the request is then
+/// answered with an `InternalError` and the panic is logged with the method's name.
+pub async fn blocking<T: Send + 'static>(method: &'static str, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    match tokio::task::spawn_blocking(move || catch_unwind(AssertUnwindSafe(work))).await {
+        Ok(Ok(it)) => Ok(it),
+        Ok(Err(_)) | Err(_) => {
+            tracing::error!(method, "request handler panicked; answered with an internal error");
+            Err(Error::internal_error())
+        }
+    }
+}
+
+/// Runs a notification's handler in place, catching a panic (logged with the method's name), so
+/// the protocol loop that polls it keeps running.
+async fn contained(method: &'static str, handler: impl Future<Output = ()>) {
+    if Contained(Box::pin(handler)).await.is_none() {
+        tracing::error!(method, "notification handler panicked; notification dropped");
+    }
+}
+
+/// A future that turns a panic while polling the inner one into `None`.
+struct Contained<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for Contained<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<F::Output>> {
+        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+            Ok(Poll::Ready(it)) => Poll::Ready(Some(it)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(None),
+        }
+    }
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         Ok(lifecycle::initialize(&self.session, params))
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        lifecycle::initialized(&self.session).await;
+        contained("initialized", lifecycle::initialized(&self.session)).await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -39,75 +83,90 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        text_sync::did_open(&self.session, params);
+        contained("textDocument/didOpen", async { text_sync::did_open(&self.session, params) }).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        text_sync::did_change(&self.session, params);
+        // The edits are applied when this is first polled, before anything else is awaited.
+        contained("textDocument/didChange", async { text_sync::did_change(&self.session, params) }).await;
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        text_sync::did_save(&self.session, params);
+        contained("textDocument/didSave", async { text_sync::did_save(&self.session, params) }).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        text_sync::did_close(&self.session, params).await;
+        contained("textDocument/didClose", text_sync::did_close(&self.session, params)).await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        workspace::did_change_watched_files(&self.session, params);
+        let handler = async { workspace::did_change_watched_files(&self.session, params) };
+        contained("workspace/didChangeWatchedFiles", handler).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        workspace::did_change_configuration(&self.session, params).await;
+        let handler = workspace::did_change_configuration(&self.session, params);
+        contained("workspace/didChangeConfiguration", handler).await;
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        Ok(completion::completion(&self.session, params).await)
+        let session = self.session.clone();
+        blocking("textDocument/completion", move || completion::completion(&session, params)).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        Ok(hover::hover(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/hover", move || hover::hover(&session, params)).await
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        Ok(definition::definition(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/definition", move || definition::definition(&session, params)).await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        Ok(references::references(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/references", move || references::references(&session, params)).await
     }
 
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
-        Ok(rename::prepare_rename(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/prepareRename", move || rename::prepare_rename(&session, params)).await
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        rename::rename(&self.session, params)
+        let session = self.session.clone();
+        blocking("textDocument/rename", move || rename::rename(&session, params)).await?
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        Ok(structure::document_symbol(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/documentSymbol", move || structure::document_symbol(&session, params)).await
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        Ok(structure::folding_range(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/foldingRange", move || structure::folding_range(&session, params)).await
     }
 
     async fn selection_range(&self, params: SelectionRangeParams) -> Result<Option<Vec<SelectionRange>>> {
-        Ok(structure::selection_range(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/selectionRange", move || structure::selection_range(&session, params)).await
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
-        Ok(structure::document_link(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/documentLink", move || structure::document_link(&session, params)).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        Ok(code_action::code_action(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/codeAction", move || code_action::code_action(&session, params)).await
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        Ok(code_lens::code_lens(&self.session, params))
+        let session = self.session.clone();
+        blocking("textDocument/codeLens", move || code_lens::code_lens(&session, params)).await
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<serde_json::Value>> {

@@ -1,11 +1,18 @@
 //! Checking documents and publishing their diagnostics.
 //!
-//! A check runs on an immutable snapshot off the async runtime's workers. Work for a version that
-//! is no longer current is dropped before it starts and before it is published, and publishing is
-//! serialized per document, so a client never sees diagnostics older than ones it already has.
+//! Checking is single-flight per document: an edit marks the document dirty and starts a worker
+//! only when none runs; the worker checks a snapshot of the newest text, off the async runtime's
+//! workers, and goes round again until the document is clean. When edits arrived while a check
+//! ran, the next one first waits for them to pause, so a burst of edits costs about one check.
+//! Work for a version (or an opening of the URI) that is no longer current is dropped between
+//! load rounds and before it is published, and publishing is serialized per URI, so a client
+//! never sees diagnostics older than ones it already has.
 
+use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
 use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Uri};
@@ -15,17 +22,37 @@ use crate::core::finding::{Finding, Severity};
 use crate::core::text::LineIndex;
 use crate::fs;
 use crate::server::convert::{self, Encoding};
-use crate::server::document::Analyzed;
-use crate::server::files::{Cached, Misses};
-use crate::server::session::{Session, Snapshot, today};
+use crate::server::document::{Analyzed, Checking};
+use crate::server::files::{Cached, FileCache, Misses};
+use crate::server::session::{Session, Snapshot, fault_injected, today};
 
-/// How many times a check may load missing bundle files and run again.
-const MAX_LOAD_ROUNDS: usize = 8;
+/// A check loads missing bundle files and runs again as long as each round asks for files no
+/// earlier round loaded (policy refs nest 16 deep and each round finds one more level), but never
+/// more than this many times.
+const MAX_LOAD_ROUNDS: usize = 64;
 
-/// Starts checking `uri` in the background.
+/// During a burst of edits, a check waits until no edit arrived for this long …
+const QUIET: Duration = Duration::from_millis(50);
+
+/// … but never longer than this in all.
+const MAX_SETTLE: Duration = Duration::from_millis(300);
+
+/// Asks for a check of `uri`; starts its worker unless one already runs.
 pub fn schedule(session: &Arc<Session>, uri: Uri) {
+    let Some((start, generation, checking)) =
+        session.documents.get(&uri).map(|doc| (doc.checking.want(), doc.generation, doc.checking.clone()))
+    else {
+        return;
+    };
+    if start {
+        start_worker(session, uri, generation, checking);
+    }
+}
+
+/// Starts the worker of a document that `Checking::want` said has none.
+pub fn start_worker(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<Checking>) {
     let session = session.clone();
-    tokio::spawn(async move { check(&session, uri).await });
+    tokio::spawn(async move { work(&session, uri, generation, checking).await });
 }
 
 /// Re-checks every open document (settings or bundle files changed).
@@ -35,23 +62,101 @@ pub fn schedule_all(session: &Arc<Session>) {
     }
 }
 
-async fn check(session: &Arc<Session>, uri: Uri) {
-    let Some((snapshot, analysis)) = compute(session, &uri, true).await else { return };
-    publish(session, &uri, snapshot, analysis).await;
+/// Stops the worker when dropped before it finished normally (a panic), so later edits start a new one.
+struct Worker {
+    checking: Arc<Checking>,
+    finished: bool,
 }
 
-/// Checks the document's current text with its bundle files (loading missing ones off the async
-/// workers). With `drop_stale`, gives up as soon as a newer version arrives.
-pub async fn compute(session: &Arc<Session>, uri: &Uri, drop_stale: bool) -> Option<(Snapshot, Analysis)> {
-    let snapshot = session.snapshot(uri)?;
-    let settings = session.settings();
-    let options = Options { today: today(), readiness_gate: settings.readiness_gate, warn_days: settings.warn_days };
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.checking.stop();
+        }
+    }
+}
+
+/// Checks the document opened as `generation` until it is clean, then stops.
+async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<Checking>) {
+    let mut worker = Worker { checking, finished: false };
+    let mut checked = false;
+    loop {
+        // Edits arrived while the last check ran: a burst, which costs one more check, not one per round.
+        if checked && worker.checking.is_dirty() {
+            settle(session, &uri).await;
+        }
+        let snapshot = match next(session, &uri, generation, &worker.checking) {
+            Next::Check(it) => it,
+            Next::Clean => {
+                worker.finished = true; // `take` stopped the worker.
+                return;
+            }
+            Next::Closed => {
+                // Closed (and perhaps opened again, with a worker of its own).
+                tracing::debug!(uri = uri.as_str(), generation, "check dropped; the document was closed");
+                return;
+            }
+        };
+        tracing::debug!(uri = uri.as_str(), generation, version = snapshot.version, "checking");
+        if let Some(analysis) = compute(session, &uri, &snapshot, true).await {
+            publish(session, &uri, snapshot, analysis).await;
+        }
+        checked = true;
+    }
+}
+
+enum Next {
+    Check(Snapshot),
+    Clean,
+    Closed,
+}
+
+/// Takes the request for a check and a snapshot of the text under the same lock as edits (which
+/// ask for a check under their write lock), so a snapshot always includes the edits whose
+/// request it took, and no edit is checked twice.
+fn next(session: &Session, uri: &Uri, generation: u64, checking: &Checking) -> Next {
+    let (rope, version, bundle_root) = {
+        let Some(doc) = session.documents.get(uri).filter(|it| it.generation == generation) else {
+            return Next::Closed;
+        };
+        if !checking.take() {
+            return Next::Clean;
+        }
+        (doc.rope.clone(), doc.version, doc.bundle_root())
+    };
+    // The rope clone is cheap; the text is built outside the map's lock.
+    Next::Check(Snapshot { generation, version, text: Arc::from(rope.to_string()), bundle_root })
+}
+
+/// Waits until the document has had no new version for `QUIET` (at most `MAX_SETTLE` in all).
+async fn settle(session: &Session, uri: &Uri) {
+    let started = tokio::time::Instant::now();
+    let mut seen = session.version(uri);
+    loop {
+        tokio::time::sleep(QUIET).await;
+        let now = session.version(uri);
+        if now == seen || started.elapsed() >= MAX_SETTLE {
+            return;
+        }
+        seen = now;
+    }
+}
+
+/// Checks a snapshot with its bundle files (loading missing ones on the load pool). With
+/// `drop_stale`, gives up as soon as the document moved on (a newer version or opening).
+pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, drop_stale: bool) -> Option<Analysis> {
+    let options = session.settings().options(today());
+    let workspaces = session.workspaces();
+    let mut loaded: HashSet<fs::FileKey> = HashSet::new();
     let mut analysis = None;
     for _ in 0..MAX_LOAD_ROUNDS {
-        if drop_stale && session.version(uri) != Some(snapshot.version) {
-            return None; // A newer version arrived; its own check will publish.
+        if drop_stale && !session.is_current(uri, snapshot.generation, snapshot.version) {
+            // The worker goes round again with the newest text.
+            let (generation, version) = (snapshot.generation, snapshot.version);
+            tracing::debug!(uri = uri.as_str(), generation, version, "check dropped; the document moved on");
+            return None;
         }
-        let job = (snapshot.text.clone(), snapshot.bundle_root.clone(), session.files.clone(), session.workspaces());
+        let job = (snapshot.text.clone(), snapshot.bundle_root.clone(), session.files.clone(), workspaces.clone());
         let outcome = tokio::task::spawn_blocking(move || run_analysis(job.0, job.1, job.2, &job.3, options)).await;
         let (result, misses) = match outcome {
             Ok(Some(it)) => it,
@@ -60,34 +165,43 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, drop_stale: bool) -> Opt
                 return None;
             }
         };
+        tracing::debug!(
+            uri = uri.as_str(),
+            generation = snapshot.generation,
+            version = snapshot.version,
+            misses = misses.len(),
+            "analysis ran"
+        );
         analysis = Some(result);
-        if misses.is_empty() {
+        // Stop when nothing is missing, or when every miss was loaded before (the cache could not
+        // keep it): another round would find the same.
+        if misses.iter().all(|it| loaded.contains(it)) {
             break;
         }
-        let files = session.files.clone();
-        let _ = tokio::task::spawn_blocking(move || files.load(&misses)).await;
+        session.files.load(&misses).await;
+        loaded.extend(misses);
     }
-    Some((snapshot, analysis?))
+    analysis
 }
 
 /// Runs the engine, catching any panic so one bad input cannot take the server down.
 fn run_analysis(
     text: Arc<str>,
-    bundle_root: Option<std::path::PathBuf>,
-    files: Arc<crate::server::files::FileCache>,
-    workspaces: &[std::path::PathBuf],
+    bundle_root: Option<PathBuf>,
+    files: Arc<FileCache>,
+    workspaces: &[PathBuf],
     options: Options,
 ) -> Option<(Analysis, Vec<fs::FileKey>)> {
     std::panic::catch_unwind(AssertUnwindSafe(|| {
         // A test seam: proves that a panic in analysis is contained (see tests/lsp.rs).
-        if std::env::var_os("PACTO_LSP_FAULT_INJECTION").is_some() && text.contains("#!panic") {
+        if fault_injected(&text, "#!panic") {
             panic!("fault injected by PACTO_LSP_FAULT_INJECTION");
         }
-        let misses = Misses::default();
-        let loader = Arc::new(Cached { cache: files, misses: misses.clone() });
         let Some(root) = bundle_root else {
             return (analyze(&text, &options, &Environment::default()), Vec::new());
         };
+        let misses = Misses::default();
+        let loader = Arc::new(Cached { cache: files, misses: misses.clone() });
         let bundle = fs::bundle(&root, &root, loader.clone());
         let resolver = fs::Resolver { boundary: fs::boundary(&root, workspaces), loader };
         let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
@@ -102,25 +216,41 @@ async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis
     let lines = LineIndex::new(&snapshot.text);
     let diagnostics: Vec<Diagnostic> =
         analysis.findings.iter().map(|it| to_diagnostic(&snapshot.text, &lines, it, encoding)).collect();
-    let analyzed = Arc::new(Analyzed { version: snapshot.version, text: snapshot.text, lines, analysis });
-    let mut published = snapshot.publish.lock().await;
+    let analyzed = Arc::new(Analyzed {
+        generation: snapshot.generation,
+        version: snapshot.version,
+        text: snapshot.text,
+        lines,
+        analysis,
+    });
+    let lock = session.publish_lock(uri);
+    let mut published = lock.lock().await;
     // The previous analysis is dropped after the map entry is unlocked (freeing a big one takes time).
     let _previous = match session.documents.get_mut(uri) {
-        Some(mut doc) if doc.version == analyzed.version => doc.analyzed.replace(analyzed.clone()),
-        _ => return, // Closed, or a newer version arrived.
+        Some(mut doc) if analyzed.is_for(&doc) => doc.analyzed.replace(analyzed.clone()),
+        _ => {
+            let (generation, version) = (analyzed.generation, analyzed.version);
+            tracing::debug!(uri = uri.as_str(), generation, version, "not published; the document moved on");
+            return;
+        }
     };
     // The same version may be published again (bundle files or settings changed); an older one never.
-    if published.is_some_and(|it| it > analyzed.version) {
+    let current = (analyzed.generation, analyzed.version);
+    if published.is_some_and(|it| it > current) {
         return;
     }
-    tracing::debug!(uri = uri.as_str(), version = analyzed.version, count = diagnostics.len(), "publishing");
+    let (generation, version, count) = (analyzed.generation, analyzed.version, diagnostics.len());
+    tracing::debug!(uri = uri.as_str(), generation, version, count, "publishing");
     session.client.publish_diagnostics(uri.clone(), diagnostics, Some(analyzed.version)).await;
-    *published = Some(analyzed.version);
+    *published = Some(current);
 }
 
-/// Clears a closed document's diagnostics.
+/// Clears a closed document's diagnostics (after any publish under way for it).
 pub async fn clear(session: &Session, uri: Uri) {
+    let lock = session.publish_lock(&uri);
+    let mut published = lock.lock().await;
     session.client.publish_diagnostics(uri, Vec::new(), None).await;
+    *published = None;
 }
 
 pub fn to_diagnostic(text: &str, lines: &LineIndex, finding: &Finding, encoding: Encoding) -> Diagnostic {

@@ -1,7 +1,7 @@
 //! An open document: its text in a rope, its version, and the latest analysis of it.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::TextDocumentContentChangeEvent;
@@ -13,30 +13,112 @@ use crate::server::convert::{self, Encoding};
 pub struct Document {
     pub rope: Rope,
     pub version: i32,
+    /// Which opening of the URI this is (a session-wide counter, assigned at `didOpen`): a
+    /// document closed and opened again at the same version never gets the old text's results.
+    pub generation: u64,
     /// The contract's file path, when the URI is a `file:` URI.
     pub path: Option<PathBuf>,
     /// The newest analysis (possibly of an older version than `version`).
     pub analyzed: Option<Arc<Analyzed>>,
-    /// Serializes publishing for this document; holds the last published version.
-    pub publish: Arc<tokio::sync::Mutex<Option<i32>>>,
+    /// The quick analysis requests share while the check of the current version runs.
+    pub quick: Option<Arc<Quick>>,
+    /// Whether a check is wanted and whether one runs (one at a time per document).
+    pub checking: Arc<Checking>,
 }
 
 /// One analysis and the exact text it ran on.
 pub struct Analyzed {
+    pub generation: u64,
     pub version: i32,
     pub text: Arc<str>,
     pub lines: LineIndex,
     pub analysis: Analysis,
 }
 
+impl Analyzed {
+    /// Whether this is the analysis of the document's current text.
+    pub fn is_for(&self, doc: &Document) -> bool {
+        (self.generation, self.version) == (doc.generation, doc.version)
+    }
+}
+
+/// The quick analysis (text alone, no bundle files) of one version, computed once on demand.
+pub struct Quick {
+    pub generation: u64,
+    pub version: i32,
+    pub rope: Rope,
+    pub analyzed: OnceLock<Arc<Analyzed>>,
+}
+
+/// Single-flight checking: edits mark the document dirty, and at most one worker checks it,
+/// always the newest text, until it is clean.
+#[derive(Default)]
+pub struct Checking {
+    state: Mutex<CheckState>,
+}
+
+#[derive(Default)]
+struct CheckState {
+    dirty: bool,
+    running: bool,
+}
+
+impl Checking {
+    /// Asks for a check. Returns true when no worker runs, so the caller must start one.
+    pub fn want(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|it| it.into_inner());
+        state.dirty = true;
+        !std::mem::replace(&mut state.running, true)
+    }
+
+    /// The worker takes the request for a check; without one it stops (false).
+    pub fn take(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|it| it.into_inner());
+        if std::mem::take(&mut state.dirty) {
+            return true;
+        }
+        state.running = false;
+        false
+    }
+
+    /// Whether a check was asked for since the worker last took one.
+    pub fn is_dirty(&self) -> bool {
+        self.state.lock().unwrap_or_else(|it| it.into_inner()).dirty
+    }
+
+    /// The worker stopped early (the document was closed, or it panicked).
+    pub fn stop(&self) {
+        self.state.lock().unwrap_or_else(|it| it.into_inner()).running = false;
+    }
+}
+
 impl Document {
-    pub fn new(text: &str, version: i32, path: Option<PathBuf>) -> Document {
+    pub fn new(text: &str, version: i32, generation: u64, path: Option<PathBuf>) -> Document {
         Document {
             rope: Rope::from_str(text),
             version,
+            generation,
             path,
             analyzed: None,
-            publish: Arc::new(tokio::sync::Mutex::new(None)),
+            quick: None,
+            checking: Arc::new(Checking::default()),
+        }
+    }
+
+    /// The quick-analysis slot for the current text (a new one after an edit).
+    pub fn quick(&mut self) -> Arc<Quick> {
+        match &self.quick {
+            Some(quick) if (quick.generation, quick.version) == (self.generation, self.version) => quick.clone(),
+            _ => {
+                let quick = Arc::new(Quick {
+                    generation: self.generation,
+                    version: self.version,
+                    rope: self.rope.clone(),
+                    analyzed: OnceLock::new(),
+                });
+                self.quick = Some(quick.clone());
+                quick
+            }
         }
     }
 
@@ -81,7 +163,7 @@ mod tests {
 
     #[test]
     fn incremental_edits_on_non_ascii_crlf_text() {
-        let mut doc = Document::new("name: 😀a\r\nnext: 名b\r\n", 1, None);
+        let mut doc = Document::new("name: 😀a\r\nnext: 名b\r\n", 1, 1, None);
         // UTF-16: the emoji is two code units, so `a` is at character 8.
         assert!(!doc.apply(&change((0, 8), (0, 9), "A"), Encoding::Utf16));
         assert_eq!(doc.rope.to_string(), "name: 😀A\r\nnext: 名b\r\n");
@@ -94,8 +176,36 @@ mod tests {
     }
 
     #[test]
+    fn one_check_runs_at_a_time_and_runs_again_when_edits_arrived_meanwhile() {
+        let checking = Checking::default();
+        assert!(checking.want(), "the first request starts a worker");
+        assert!(!checking.want(), "a second request while it runs only marks the document dirty");
+        assert!(!checking.want());
+        assert!(checking.take(), "the worker checks the newest text once");
+        assert!(!checking.take(), "then it is clean and stops");
+        assert!(checking.want(), "the next edit starts a worker again");
+        checking.stop();
+        assert!(checking.want(), "a worker that stopped early does not block later checks");
+    }
+
+    #[test]
+    fn the_quick_slot_is_shared_per_version_and_replaced_after_an_edit() {
+        let mut doc = Document::new("a: 1\n", 1, 7, None);
+        let first = doc.quick();
+        assert!(Arc::ptr_eq(&first, &doc.quick()));
+        doc.apply(
+            &TextDocumentContentChangeEvent { range: None, range_length: None, text: "a: 2\n".into() },
+            Encoding::Utf16,
+        );
+        doc.version = 2;
+        let second = doc.quick();
+        assert!(!Arc::ptr_eq(&first, &second));
+        assert_eq!((second.generation, second.version, second.rope.to_string()), (7, 2, "a: 2\n".to_string()));
+    }
+
+    #[test]
     fn impossible_ranges_are_clamped_not_lost() {
-        let mut doc = Document::new("a\nb\n", 1, None);
+        let mut doc = Document::new("a\nb\n", 1, 1, None);
         assert!(doc.apply(&change((9, 0), (12, 4), "c\n"), Encoding::Utf16));
         assert_eq!(doc.rope.to_string(), "a\nb\nc\n");
         assert!(doc.apply(&change((1, 1), (0, 1), "-"), Encoding::Utf16));

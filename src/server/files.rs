@@ -1,49 +1,222 @@
 //! Bundle files for the language server: an in-memory cache, so checking never waits on disk.
 //!
-//! A check that asks for a file the cache does not hold gets "not loaded yet" (which no rule
-//! reports) and the path is recorded as a miss; the caller loads the misses off the typing path
-//! and checks again. File watcher events invalidate entries.
+//! A check that asks for a file the cache does not hold gets "not loaded yet" and the path is
+//! recorded as a miss; the caller loads the misses off the typing path and checks again. Loads
+//! run on a small dedicated pool with a timeout per file: a file that cannot be read in time is
+//! cached as timed out (one finding, not one blocked thread per keystroke), a file already being
+//! loaded is not queued again, and the pool never grows. The cache holds at most `MAX_BYTES` of
+//! file contents and `MAX_ENTRIES` files; past either it starts over (cheap to refill). File
+//! watcher events invalidate entries, and the files of a closed bundle are forgotten.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-use dashmap::DashMap;
+use tokio::sync::watch;
 
 use crate::core::bundle::{FileRead, Unusable};
 use crate::fs::{FileKey, Loader, gate};
+use crate::server::pool::{Job, Pool};
 
-/// At most this many files are cached; past it the cache starts over (cheap to refill).
+/// At most this many files are cached.
 const MAX_ENTRIES: usize = 10_000;
 
-#[derive(Default)]
+/// At most this many bytes of file contents are cached.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// What an entry costs beyond its contents (the key's paths, the map's slot), for the budget.
+const ENTRY_OVERHEAD: usize = 256;
+
+/// How long one file may take to read.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Threads reading bundle files, and how many loads may wait for one.
+const LOAD_THREADS: usize = 2;
+const LOAD_QUEUE: usize = 256;
+
+/// Reads one file (the gate; tests pass their own).
+pub type Reader = Arc<dyn Fn(&FileKey) -> FileRead + Send + Sync>;
+
 pub struct FileCache {
-    entries: DashMap<FileKey, FileRead>,
+    state: Mutex<State>,
+    pool: Pool,
+    reader: Reader,
+    budget: usize,
+    next_load: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    /// Each file with when it was stored (a counter), so the oldest go first when full.
+    entries: HashMap<FileKey, (u64, FileRead)>,
+    stored: u64,
+    /// The cost of `entries` against the budget.
+    bytes: usize,
+    /// Files being read now.
+    loading: HashMap<FileKey, Loading>,
+}
+
+/// One file being read.
+struct Loading {
+    /// Which load this is: the result of a load that was forgotten meanwhile is not kept.
+    id: u64,
+    started: Instant,
+    /// Becomes true when the read finished.
+    done: watch::Receiver<bool>,
+}
+
+impl Default for FileCache {
+    fn default() -> FileCache {
+        FileCache::new(Arc::new(gate::read), MAX_BYTES, LOAD_TIMEOUT)
+    }
 }
 
 impl FileCache {
-    pub fn get(&self, key: &FileKey) -> Option<FileRead> {
-        self.entries.get(key).map(|it| it.clone())
+    pub fn new(reader: Reader, budget: usize, timeout: Duration) -> FileCache {
+        FileCache {
+            state: Mutex::new(State::default()),
+            pool: Pool::new("pacto-files", LOAD_THREADS, LOAD_QUEUE, timeout),
+            reader,
+            budget,
+            next_load: AtomicU64::new(1),
+        }
     }
 
-    /// Reads the given files through the gate into the cache. Blocking: call it off the async runtime.
-    pub fn load(&self, keys: &[FileKey]) {
-        if self.entries.len() + keys.len() > MAX_ENTRIES {
-            self.entries.clear();
-        }
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the map usable; the data is a cache.
+        self.state.lock().unwrap_or_else(|it| it.into_inner())
+    }
+
+    pub fn get(&self, key: &FileKey) -> Option<FileRead> {
+        self.state().entries.get(key).map(|(_, read)| read.clone())
+    }
+
+    /// Reads the given files into the cache on the load pool, waiting at most the pool's timeout
+    /// for all of them; a file not read by then is cached as timed out.
+    pub async fn load(self: &Arc<Self>, keys: &[FileKey]) {
+        let mut waits = Vec::new();
         for key in keys {
-            self.entries.insert(key.clone(), gate::read(key));
+            let mut state = self.state();
+            if state.entries.contains_key(key) {
+                continue;
+            }
+            if let Some(loading) = state.loading.get(key) {
+                waits.push((key.clone(), loading.done.clone()));
+                continue;
+            }
+            let id = self.next_load.fetch_add(1, Ordering::Relaxed);
+            let (finished, done) = watch::channel(false);
+            let cache = Arc::downgrade(self);
+            let job_key = key.clone();
+            let job: Job = Box::new(move || {
+                let Some(cache) = cache.upgrade() else { return };
+                let read = (cache.reader)(&job_key);
+                cache.finish(&job_key, id, read);
+                let _ = finished.send(true);
+            });
+            match self.pool.submit(job) {
+                Ok(()) => {
+                    state.loading.insert(key.clone(), Loading { id, started: Instant::now(), done: done.clone() });
+                    waits.push((key.clone(), done));
+                }
+                Err(refused) => {
+                    tracing::warn!(path = %key.path().display(), ?refused, "bundle file not read: the loader is busy");
+                    insert(&mut state, self.budget, key.clone(), FileRead::Unusable(Unusable::TimedOut));
+                }
+            }
         }
+        let deadline = tokio::time::Instant::now() + self.pool.timeout;
+        for (key, mut done) in waits {
+            let finished = tokio::time::timeout_at(deadline, done.wait_for(|it| *it)).await;
+            if matches!(finished, Ok(Ok(_))) {
+                continue;
+            }
+            let mut state = self.state();
+            if !state.entries.contains_key(&key) {
+                tracing::warn!(path = %key.path().display(), "bundle file not read in time");
+                insert(&mut state, self.budget, key, FileRead::Unusable(Unusable::TimedOut));
+            }
+        }
+    }
+
+    /// Keeps a finished read, unless its load was forgotten meanwhile (the file changed).
+    fn finish(&self, key: &FileKey, id: u64, read: FileRead) {
+        let mut state = self.state();
+        if state.loading.get(key).is_none_or(|it| it.id != id) {
+            return;
+        }
+        state.loading.remove(key);
+        insert(&mut state, self.budget, key.clone(), read);
     }
 
     /// Forgets a path and everything below it (a changed, created or deleted file or folder).
+    /// Reads of it under way are forgotten too (their result may be stale), except reads that
+    /// are stuck: queueing the file again would only hold one more thread.
     pub fn invalidate(&self, path: &Path) {
-        self.entries.retain(|key, _| !key.path().starts_with(path));
+        let timeout = self.pool.timeout;
+        let mut state = self.state();
+        state.entries.retain(|key, _| !key.path().starts_with(path));
+        state.loading.retain(|key, it| !key.path().starts_with(path) || it.started.elapsed() >= timeout);
+        state.bytes = state.entries.values().map(|(_, read)| cost(read)).sum();
     }
 
-    /// Forgets everything below a bundle root (a contract was saved: re-read what it references).
-    pub fn invalidate_bundle(&self, root: &Path) {
-        self.invalidate(root);
+    /// Forgets the files of the bundle at `root` (its contract was closed), but not those of
+    /// bundles below it, which may be other documents' bundles.
+    pub fn forget_bundle(&self, root: &Path) {
+        let mut state = self.state();
+        state.entries.retain(|key, _| key.root != root);
+        state.bytes = state.entries.values().map(|(_, read)| cost(read)).sum();
     }
+
+    /// Forgets everything (no document is open).
+    pub fn clear(&self) {
+        let mut state = self.state();
+        state.entries.clear();
+        state.bytes = 0;
+    }
+
+    /// How many bytes the cached entries count for against the budget.
+    #[cfg(test)]
+    pub fn cached_bytes(&self) -> usize {
+        self.state().bytes
+    }
+}
+
+fn cost(read: &FileRead) -> usize {
+    match read {
+        FileRead::File(bytes) => bytes.len() + ENTRY_OVERHEAD,
+        FileRead::Missing | FileRead::Unusable(_) => ENTRY_OVERHEAD,
+    }
+}
+
+/// Adds an entry. When it would not fit the budget (or the entry limit), the oldest entries are
+/// evicted first, down to half the budget, so eviction is rare and the newest files stay.
+fn insert(state: &mut State, budget: usize, key: FileKey, read: FileRead) {
+    if let Some((_, previous)) = state.entries.remove(&key) {
+        state.bytes -= cost(&previous);
+    }
+    let added = cost(&read);
+    if state.bytes + added > budget || state.entries.len() >= MAX_ENTRIES {
+        let mut by_age: Vec<(u64, FileKey, usize)> =
+            state.entries.iter().map(|(key, (stored, read))| (*stored, key.clone(), cost(read))).collect();
+        by_age.sort_unstable_by_key(|it| it.0);
+        let mut oldest = by_age.into_iter();
+        while state.bytes + added > budget / 2 || state.entries.len() >= MAX_ENTRIES / 2 {
+            let Some((_, key, cost)) = oldest.next() else { break };
+            state.entries.remove(&key);
+            state.bytes -= cost;
+        }
+        tracing::debug!(
+            bytes = state.bytes,
+            entries = state.entries.len(),
+            "bundle file cache full; evicted the oldest"
+        );
+    }
+    state.stored += 1;
+    state.entries.insert(key, (state.stored, read));
+    state.bytes += added;
 }
 
 /// Files a check wanted but the cache did not hold.
@@ -118,10 +291,24 @@ pub fn list_bundle(root: &Path) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+
     use super::*;
 
-    #[test]
-    fn misses_are_recorded_then_served_from_the_cache() {
+    fn file(bytes: usize) -> FileRead {
+        FileRead::File(vec![b'x'; bytes].into())
+    }
+
+    /// What the cache holds for a key, in short (`FileRead` has no equality).
+    fn held(cache: &FileCache, key: &FileKey) -> String {
+        match cache.get(key) {
+            Some(FileRead::File(bytes)) => format!("{} bytes", bytes.len()),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn misses_are_recorded_then_served_from_the_cache() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.json"), "{}").unwrap();
         let cache = Arc::new(FileCache::default());
@@ -132,10 +319,75 @@ mod tests {
         assert!(matches!(bundle.files.read("../x"), FileRead::Missing));
         let wanted = misses.take();
         assert_eq!(wanted, vec![FileKey::in_bundle(dir.path(), "a.json")]);
-        cache.load(&wanted);
+        cache.load(&wanted).await;
         assert!(matches!(bundle.files.read("a.json"), FileRead::File(_)));
         assert!(misses.take().is_empty());
         cache.invalidate(dir.path());
         assert!(matches!(bundle.files.read("a.json"), FileRead::Unusable(Unusable::NotLoaded)));
+    }
+
+    #[tokio::test]
+    async fn a_read_that_never_finishes_is_cached_as_timed_out_and_not_queued_twice() {
+        let (_release, blocked) = std::sync::mpsc::channel::<()>();
+        let blocked = Mutex::new(blocked);
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        let reader: Reader = Arc::new(move |key: &FileKey| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            if key.relative == "stuck.json" {
+                // Never answers (until the test ends).
+                let _ = blocked.lock().map(|it| it.recv());
+            }
+            file(10)
+        });
+        let cache = Arc::new(FileCache::new(reader, MAX_BYTES, Duration::from_millis(200)));
+        let stuck = FileKey::in_bundle(Path::new("/b"), "stuck.json");
+        let fine = FileKey::in_bundle(Path::new("/b"), "fine.json");
+        let started = Instant::now();
+        cache.load(&[stuck.clone(), fine.clone()]).await;
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert_eq!(held(&cache, &stuck), "Some(Unusable(TimedOut))");
+        assert_eq!(held(&cache, &fine), "10 bytes");
+
+        // Asked again (the file changed), the stuck file is waited for, not read again.
+        cache.invalidate(&stuck.path());
+        cache.load(std::slice::from_ref(&stuck)).await;
+        assert_eq!(held(&cache, &stuck), "Some(Unusable(TimedOut))");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+        // Other files still load on the pool's other thread.
+        let other = FileKey::in_bundle(Path::new("/b"), "other.json");
+        cache.load(std::slice::from_ref(&other)).await;
+        assert_eq!(held(&cache, &other), "10 bytes");
+    }
+
+    #[tokio::test]
+    async fn the_cache_stays_within_its_byte_budget() {
+        let reader: Reader = Arc::new(|_: &FileKey| file(1000));
+        let budget = 20 * (1000 + ENTRY_OVERHEAD);
+        let cache = Arc::new(FileCache::new(reader, budget, LOAD_TIMEOUT));
+        for batch in 0..10 {
+            let keys: Vec<FileKey> =
+                (0..7).map(|it| FileKey::in_bundle(Path::new("/b"), &format!("{batch}-{it}.json"))).collect();
+            cache.load(&keys).await;
+            assert!(cache.cached_bytes() <= budget, "{} > {budget}", cache.cached_bytes());
+            // The files of the latest load are all there.
+            assert!(keys.iter().all(|it| cache.get(it).is_some()));
+        }
+    }
+
+    #[tokio::test]
+    async fn closed_bundles_are_forgotten() {
+        let reader: Reader = Arc::new(|_: &FileKey| file(100));
+        let cache = Arc::new(FileCache::new(reader, MAX_BYTES, LOAD_TIMEOUT));
+        let a = FileKey::in_bundle(Path::new("/ws/a"), "x.json");
+        let nested = FileKey::in_bundle(Path::new("/ws/a/nested"), "x.json");
+        let b = FileKey::in_bundle(Path::new("/ws/b"), "x.json");
+        cache.load(&[a.clone(), nested.clone(), b.clone()]).await;
+        cache.forget_bundle(Path::new("/ws/a"));
+        assert_eq!([held(&cache, &a), held(&cache, &nested), held(&cache, &b)], ["None", "100 bytes", "100 bytes"]);
+        assert_eq!(cache.cached_bytes(), 2 * (100 + ENTRY_OVERHEAD));
+        cache.clear();
+        assert_eq!((held(&cache, &b), cache.cached_bytes()), ("None".to_string(), 0));
     }
 }

@@ -1,14 +1,14 @@
 //! Server state: open documents, settings, negotiated capabilities, the bundle file cache.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use dashmap::DashMap;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::Uri;
 
-use crate::core::check::{Environment, Options, analyze};
+use crate::core::check::{Environment, analyze};
 use crate::core::date::{self, Date};
 use crate::core::text::LineIndex;
 use crate::server::convert::Encoding;
@@ -36,14 +36,22 @@ pub struct Session {
     pub shutdown_requested: AtomicBool,
     /// The client's workspace folders (absolute paths): how far policy refs may reach.
     pub workspace_folders: RwLock<Vec<PathBuf>>,
+    /// The generation the next opened document gets.
+    next_generation: AtomicU64,
+    /// Per URI, kept across close and reopen: serializes publishing and clearing, and holds the
+    /// (generation, version) last published.
+    published: DashMap<Uri, PublishLock>,
 }
+
+/// Serializes publishing for one URI; holds the (generation, version) last published.
+pub type PublishLock = Arc<tokio::sync::Mutex<Option<(u64, i32)>>>;
 
 /// What a check needs from a document, taken under a short lock.
 pub struct Snapshot {
+    pub generation: u64,
     pub version: i32,
     pub text: Arc<str>,
     pub bundle_root: Option<PathBuf>,
-    pub publish: Arc<tokio::sync::Mutex<Option<i32>>>,
 }
 
 impl Session {
@@ -58,7 +66,19 @@ impl Session {
             listings: DashMap::new(),
             shutdown_requested: AtomicBool::new(false),
             workspace_folders: RwLock::new(Vec::new()),
+            next_generation: AtomicU64::new(1),
+            published: DashMap::new(),
         }
+    }
+
+    /// A generation for a newly opened document, greater than every earlier one.
+    pub fn new_generation(&self) -> u64 {
+        self.next_generation.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The lock that serializes publishing for `uri`.
+    pub fn publish_lock(&self, uri: &Uri) -> PublishLock {
+        self.published.entry(uri.clone()).or_default().clone()
     }
 
     pub fn encoding(&self) -> Encoding {
@@ -87,30 +107,50 @@ impl Session {
         self.documents.get(uri).map(|it| it.version)
     }
 
+    /// Whether the document is still the opening `generation` at `version`.
+    pub fn is_current(&self, uri: &Uri, generation: u64, version: i32) -> bool {
+        self.documents.get(uri).is_some_and(|it| (it.generation, it.version) == (generation, version))
+    }
+
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let (rope, version, bundle_root, publish) = {
+        let (rope, generation, version, bundle_root) = {
             let doc = self.documents.get(uri)?;
-            (doc.rope.clone(), doc.version, doc.bundle_root(), doc.publish.clone())
+            (doc.rope.clone(), doc.generation, doc.version, doc.bundle_root())
         };
         // The rope clone is cheap; the text is built outside the map's lock.
-        Some(Snapshot { version, text: Arc::from(rope.to_string()), bundle_root, publish })
+        Some(Snapshot { generation, version, text: Arc::from(rope.to_string()), bundle_root })
     }
 
     /// The analysis of the document's current text: the published one when it is current,
-    /// otherwise a quick check of the text alone (no bundle files), so requests never wait.
+    /// otherwise a quick check of the text alone (no bundle files), so requests never wait. The
+    /// quick check runs once per version, whatever the number of requests. Blocking: call it
+    /// off the async workers.
     pub fn current(&self, uri: &Uri) -> Option<Arc<Analyzed>> {
-        let (rope, version) = {
-            let doc = self.documents.get(uri)?;
-            if let Some(analyzed) = doc.analyzed.as_ref().filter(|it| it.version == doc.version) {
-                return Some(analyzed.clone());
+        let found = {
+            let mut doc = self.documents.get_mut(uri)?;
+            match doc.analyzed.as_ref().filter(|it| it.is_for(&doc)) {
+                Some(analyzed) => Ok(analyzed.clone()),
+                None => Err(doc.quick()),
             }
-            (doc.rope.clone(), doc.version)
         };
-        let text: Arc<str> = Arc::from(rope.to_string());
-        let options = Options { today: today(), readiness_gate: false, warn_days: self.settings().warn_days };
-        let analysis = analyze(&text, &options, &Environment::default());
-        let lines = LineIndex::new(&text);
-        Some(Arc::new(Analyzed { version, text, lines, analysis }))
+        let analyzed = match found {
+            Ok(analyzed) => analyzed,
+            Err(quick) => quick
+                .analyzed
+                .get_or_init(|| {
+                    tracing::debug!(uri = uri.as_str(), version = quick.version, "quick analysis ran");
+                    let text: Arc<str> = Arc::from(quick.rope.to_string());
+                    let analysis = analyze(&text, &self.settings().options(today()), &Environment::default());
+                    let lines = LineIndex::new(&text);
+                    Arc::new(Analyzed { generation: quick.generation, version: quick.version, text, lines, analysis })
+                })
+                .clone(),
+        };
+        // A test seam: proves that a panic while answering a request is contained (see tests/lsp.rs).
+        if fault_injected(&analyzed.text, "#!panic-request") {
+            panic!("fault injected by PACTO_LSP_FAULT_INJECTION");
+        }
+        Some(analyzed)
     }
 
     pub fn bundle_root(&self, uri: &Uri) -> Option<PathBuf> {
@@ -130,6 +170,23 @@ impl Session {
     }
 }
 
+/// Whether `PACTO_LSP_FAULT_INJECTION` is set and `text` has a line that is exactly `marker`
+/// (tests make the server panic on purpose with it).
+pub fn fault_injected(text: &str, marker: &str) -> bool {
+    std::env::var_os("PACTO_LSP_FAULT_INJECTION").is_some() && text.lines().any(|it| it.trim_end() == marker)
+}
+
+/// The local file a URI names: only for `file:` URIs with an absolute path, normalized. Other
+/// schemes (`untitled:`, `git:`, `vscode-vfs:` …) have paths too, but they do not name files on
+/// this disk, so no document of theirs reads local files.
+pub fn file_path(uri: &Uri) -> Option<PathBuf> {
+    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+        return None;
+    }
+    let path = uri.to_file_path()?;
+    path.is_absolute().then(|| crate::fs::normalize(&path))
+}
+
 /// Whether a URI names a Pacto contract (`…/pacto.yaml`).
 pub fn is_contract(uri: &Uri) -> bool {
     let text = uri.as_str();
@@ -143,4 +200,30 @@ pub fn today() -> Date {
         tracing::warn!(%error, "ignoring PACTO_TODAY");
         date::today_utc()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path_of(uri: &str) -> Option<PathBuf> {
+        file_path(&uri.parse::<Uri>().unwrap())
+    }
+
+    #[test]
+    fn only_file_uris_with_absolute_paths_name_local_files() {
+        assert_eq!(path_of("file:///ws/svc/./pacto.yaml"), Some(PathBuf::from("/ws/svc/pacto.yaml")));
+        assert_eq!(path_of("FILE:///ws/pacto.yaml"), Some(PathBuf::from("/ws/pacto.yaml")));
+        // `Uri::to_file_path` would answer a path for every one of these.
+        for other in [
+            "untitled:/ws/svc/pacto.yaml",
+            "git:/ws/svc/pacto.yaml?%7B%22ref%22%3A%22HEAD%22%7D",
+            "vscode-vfs://github/owner/repo/pacto.yaml",
+            "vscode-remote://ssh-remote+host/ws/pacto.yaml",
+            "file:relative/pacto.yaml",
+        ] {
+            assert!(other.parse::<Uri>().unwrap().to_file_path().is_some(), "{other}");
+            assert_eq!(path_of(other), None, "{other}");
+        }
+    }
 }

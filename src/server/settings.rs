@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::core::check::Options;
+use crate::core::date::Date;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     pub readiness_gate: bool,
@@ -53,6 +56,11 @@ impl Settings {
             cache_dir: get(&["cacheDir"]).and_then(Value::as_str).filter(|it| !it.is_empty()).map(PathBuf::from),
         }
     }
+
+    /// The engine's options for a check as of `today`: the one place settings become options.
+    pub fn options(&self, today: Date) -> Options {
+        Options { today, readiness_gate: self.readiness_gate, warn_days: self.warn_days }
+    }
 }
 
 #[cfg(test)]
@@ -71,6 +79,14 @@ mod tests {
         );
         let registry = Settings::from_json(&json!({"registry": {"plainHttp": ["reg:5000"], "timeoutMs": 100}}));
         assert_eq!((registry.plain_http, registry.timeout_ms), (vec!["reg:5000".to_string()], 100));
+    }
+
+    #[test]
+    fn settings_become_check_options() {
+        let today = Date::new(2026, 11, 22).unwrap();
+        let settings = Settings::from_json(&json!({"readiness": {"gate": true, "warnDays": 3}}));
+        let options = settings.options(today);
+        assert_eq!((options.today, options.readiness_gate, options.warn_days), (today, true, 3));
     }
 
     #[test]

@@ -174,6 +174,45 @@ impl Server {
         }
     }
 
+    /// Waits until a line of the server's log satisfies `pred`.
+    pub fn wait_for_log_line(&self, what: &str, pred: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.stderr.lock().unwrap().lines().any(&pred) {
+            assert!(Instant::now() < deadline, "log never showed {what}:\n{}", self.stderr.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// How many lines of the server's log so far contain `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        self.stderr.lock().unwrap().lines().filter(|it| it.contains(needle)).count()
+    }
+
+    /// The server's resident memory (VmRSS) in KiB, from `/proc`.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|it| it.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    /// CPU time (user + system) the server has used so far, in milliseconds, from `/proc`.
+    pub fn cpu_ms(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // The fields after the command name (in parentheses, which may hold spaces): utime is the 12th, stime the 13th.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 1..].split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        ticks * 10
+    }
+
+    /// The diagnostics of the last publishDiagnostics for `uri` received so far (stashed).
+    pub fn last_published(&self, uri: &str) -> Option<Value> {
+        self.stash
+            .iter()
+            .rev()
+            .find(|it| it["method"] == "textDocument/publishDiagnostics" && it["params"]["uri"] == uri)
+            .map(|it| it["params"].clone())
+    }
+
     /// Every publishDiagnostics for `uri` received so far (stashed), in order.
     pub fn published_versions(&self, uri: &str) -> Vec<i64> {
         self.stash

@@ -12,13 +12,14 @@ use crate::server::convert;
 use crate::server::files::list_bundle;
 use crate::server::session::{Session, today};
 
-pub async fn completion(session: &Arc<Session>, params: CompletionParams) -> Option<CompletionResponse> {
+/// Blocking (it may list the bundle's files): call it off the async workers.
+pub fn completion(session: &Session, params: CompletionParams) -> Option<CompletionResponse> {
     let uri = params.text_document_position.text_document.uri;
     let analyzed = session.current(&uri)?;
     let encoding = session.encoding();
     let offset = convert::offset(&analyzed.text, &analyzed.lines, params.text_document_position.position, encoding);
     let bundle_files = match session.bundle_root(&uri) {
-        Some(root) => bundle_listing(session, root).await,
+        Some(root) => bundle_listing(session, root),
         None => Arc::new(Vec::new()),
     };
     let empty = Default::default();
@@ -63,13 +64,12 @@ pub async fn completion(session: &Arc<Session>, params: CompletionParams) -> Opt
     Some(CompletionResponse::Array(items))
 }
 
-/// The bundle's files, listed once (off the async workers) and kept until a file changes.
-async fn bundle_listing(session: &Arc<Session>, root: std::path::PathBuf) -> Arc<Vec<String>> {
+/// The bundle's files, listed once and kept until a file changes or the bundle is closed.
+fn bundle_listing(session: &Session, root: std::path::PathBuf) -> Arc<Vec<String>> {
     if let Some(listing) = session.listings.get(&root) {
         return listing.clone();
     }
-    let dir = root.clone();
-    let listing = Arc::new(tokio::task::spawn_blocking(move || list_bundle(&dir)).await.unwrap_or_default());
+    let listing = Arc::new(list_bundle(&root));
     session.listings.insert(root, listing.clone());
     listing
 }

@@ -9,11 +9,13 @@ use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, MessageType, Uri};
 
+use crate::core::check::Analysis;
 use crate::core::finding::Severity;
 use crate::core::text::LineIndex;
-use crate::server::convert;
+use crate::server::backend::blocking;
+use crate::server::convert::{self, Encoding};
 use crate::server::diagnostics;
-use crate::server::session::Session;
+use crate::server::session::{Session, Snapshot};
 
 pub const VALIDATE: &str = "pacto.validate";
 pub const PACK: &str = "pacto.pack";
@@ -32,6 +34,8 @@ enum Failure {
     Arguments(String),
     /// The operation could not be done (`RequestFailed`).
     Failed(String),
+    /// A bug (a panic, already logged): `InternalError`.
+    Internal(Error),
 }
 
 pub async fn execute_command(session: &Arc<Session>, params: ExecuteCommandParams) -> Result<Option<Value>> {
@@ -46,6 +50,7 @@ pub async fn execute_command(session: &Arc<Session>, params: ExecuteCommandParam
         Ok(value) => return Ok(Some(value)),
         Err(Failure::Arguments(message)) => (ErrorCode::InvalidParams, message),
         Err(Failure::Failed(message)) => (ErrorCode::ServerError(REQUEST_FAILED), message),
+        Err(Failure::Internal(error)) => return Err(error),
     };
     tracing::warn!(command = params.command, %message, "command failed");
     session.client.show_message(MessageType::ERROR, format!("Pacto: {message}")).await;
@@ -58,11 +63,18 @@ async fn validate(session: &Arc<Session>, arguments: &[Value]) -> std::result::R
     if session.version(&uri).is_none() {
         return Err(Failure::Arguments(format!("{} is not an open pacto.yaml", uri.as_str())));
     }
-    let (snapshot, analysis) = diagnostics::compute(session, &uri, false)
-        .await
-        .ok_or_else(|| Failure::Failed("the contract could not be checked (see the server log)".into()))?;
-    let lines = LineIndex::new(&snapshot.text);
+    let failed = || Failure::Failed("the contract could not be checked (see the server log)".into());
+    let snapshot = session.snapshot(&uri).ok_or_else(failed)?;
+    let analysis = diagnostics::compute(session, &uri, &snapshot, false).await.ok_or_else(failed)?;
     let encoding = session.encoding();
+    blocking("workspace/executeCommand", move || report(&uri, &snapshot, &analysis, encoding))
+        .await
+        .map_err(Failure::Internal)
+}
+
+/// The findings of a validation as JSON.
+fn report(uri: &Uri, snapshot: &Snapshot, analysis: &Analysis, encoding: Encoding) -> Value {
+    let lines = LineIndex::new(&snapshot.text);
     let count = |severity: Severity| analysis.findings.iter().filter(|it| it.severity == severity).count();
     let findings: Vec<Value> = analysis
         .findings
@@ -77,7 +89,7 @@ async fn validate(session: &Arc<Session>, arguments: &[Value]) -> std::result::R
             })
         })
         .collect();
-    Ok(json!({
+    json!({
         "uri": uri.as_str(),
         "version": snapshot.version,
         "valid": count(Severity::Error) == 0,
@@ -86,7 +98,7 @@ async fn validate(session: &Arc<Session>, arguments: &[Value]) -> std::result::R
         "infos": count(Severity::Info),
         "hints": count(Severity::Hint),
         "findings": findings,
-    }))
+    })
 }
 
 fn document_uri(arguments: &[Value]) -> std::result::Result<Uri, String> {

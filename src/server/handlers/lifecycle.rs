@@ -16,16 +16,8 @@ use tower_lsp_server::ls_types::{
 use crate::server::convert::Encoding;
 use crate::server::diagnostics;
 use crate::server::handlers::execute_command;
-use crate::server::session::{ClientFlags, Session};
+use crate::server::session::{ClientFlags, Session, file_path};
 use crate::server::settings::Settings;
-
-/// The local folder a `file:` URI names, absolute and normalized.
-fn file_path(uri: &tower_lsp_server::ls_types::Uri) -> Option<std::path::PathBuf> {
-    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
-        return None;
-    }
-    uri.to_file_path().map(|it| crate::fs::normalize(&it))
-}
 
 /// Every request the server sends to the client gives up after this long.
 pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);

@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::server::diagnostics;
 use crate::server::document::Document;
-use crate::server::session::{Session, is_contract};
+use crate::server::session::{Session, fault_injected, file_path, is_contract};
 
 pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
     let item = params.text_document;
@@ -19,8 +19,13 @@ pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
         tracing::debug!(uri = item.uri.as_str(), "not a pacto.yaml; ignored");
         return;
     }
-    let path = item.uri.to_file_path().map(|it| it.into_owned());
-    session.documents.insert(item.uri.clone(), Document::new(&item.text, item.version, path));
+    // A test seam: proves that a panic in a notification handler is contained (see tests/lsp.rs).
+    if fault_injected(&item.text, "#!panic-notification") {
+        panic!("fault injected by PACTO_LSP_FAULT_INJECTION");
+    }
+    let path = file_path(&item.uri);
+    let generation = session.new_generation();
+    session.documents.insert(item.uri.clone(), Document::new(&item.text, item.version, generation, path));
     diagnostics::schedule(session, item.uri);
 }
 
@@ -28,7 +33,7 @@ pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
     let uri = params.text_document.uri;
     let version = params.text_document.version;
     let encoding = session.encoding();
-    {
+    let worker = {
         let Some(mut doc) = session.documents.get_mut(&uri) else {
             if is_contract(&uri) {
                 tracing::warn!(uri = uri.as_str(), "didChange for a document that is not open; ignored");
@@ -44,8 +49,13 @@ pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
             }
         }
         doc.version = version;
+        doc.quick = None;
+        // Asked for under the same lock as the edit: see `diagnostics::next`.
+        (doc.checking.want(), doc.generation, doc.checking.clone())
+    };
+    if let (true, generation, checking) = worker {
+        diagnostics::start_worker(session, uri, generation, checking);
     }
-    diagnostics::schedule(session, uri);
 }
 
 pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
@@ -54,7 +64,7 @@ pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
     let Some(root) = root else { return };
     // Without a file watcher this is when bundle files are read again.
     if !session.flags().watched_files_dynamic {
-        session.files.invalidate_bundle(&root);
+        session.files.invalidate(&root);
         session.listings.remove(&root);
     }
     diagnostics::schedule(session, uri);
@@ -62,7 +72,23 @@ pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
 
 pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParams) {
     let uri = params.text_document.uri;
-    if session.documents.remove(&uri).is_some() {
-        diagnostics::clear(session, uri).await;
+    let Some((_, doc)) = session.documents.remove(&uri) else { return };
+    forget_files(session, doc.bundle_root());
+    diagnostics::clear(session, uri).await;
+}
+
+/// Forgets the cached files of a closed document's bundle unless another open document shares
+/// it, and every cached file once no document is open.
+fn forget_files(session: &Session, root: Option<std::path::PathBuf>) {
+    if session.documents.is_empty() {
+        session.files.clear();
+        session.listings.clear();
+        return;
     }
+    let Some(root) = root else { return };
+    if session.documents.iter().any(|it| it.bundle_root().as_ref() == Some(&root)) {
+        return;
+    }
+    session.files.forget_bundle(&root);
+    session.listings.remove(&root);
 }

@@ -6,12 +6,12 @@ use tower_lsp_server::ls_types::{DidChangeConfigurationParams, DidChangeWatchedF
 
 use crate::server::diagnostics;
 use crate::server::handlers::lifecycle;
-use crate::server::session::Session;
+use crate::server::session::{Session, file_path};
 
 /// A bundle file was created, changed or deleted: forget it and re-check the open contracts.
 pub fn did_change_watched_files(session: &Arc<Session>, params: DidChangeWatchedFilesParams) {
     for event in &params.changes {
-        if let Some(path) = event.uri.to_file_path() {
+        if let Some(path) = file_path(&event.uri) {
             tracing::debug!(path = %path.display(), kind = ?event.typ, "bundle file changed");
             session.files.invalidate(&path);
             session.listings.retain(|root, _| !path.starts_with(root));
