@@ -3,7 +3,7 @@
 use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
 use pacto_lsp::core::date::{self, Date};
 use pacto_lsp::core::ide::completion::{self, Completion, Context, Kind};
-use pacto_lsp::core::ide::{hover, navigation, outline};
+use pacto_lsp::core::ide::{actions, hover, navigation, outline};
 
 fn today() -> Date {
     date::parse_strict("2026-11-22").unwrap()
@@ -310,5 +310,69 @@ fn outline_folding_selection_and_links() {
             ("interfaces/events.yaml", &outline::LinkTarget::BundleFile("interfaces/events.yaml".into())),
             ("https://grafana.example.com/d/x", &outline::LinkTarget::Url("https://grafana.example.com/d/x".into())),
         ]
+    );
+}
+
+/// Renames the interface name at the first `$0` to `new_name` and returns the text.
+fn renamed(text: &str, new_name: &str) -> Result<String, String> {
+    let (text, offset, analysis) = fixture(text);
+    let edits = navigation::rename(&analysis.parsed.tree, offset, new_name)?;
+    Ok(actions::apply(&text, &edits))
+}
+
+const ANCHORED: &str = "pactoVersion: \"1.1\"\nservice:\n  name: payments\n  version: 1.0.0\ninterfaces:\n  - name: &api !!str 'r$0est' # the API\n    type: http\n    port: 8080\nruntime:\n  workload: service\n  state:\n    type: stateless\n    persistence:\n      scope: local\n      durability: ephemeral\n    dataCriticality: low\n  health:\n    interface: *api\n    path: /health\n  metrics:\n    interface: !!str \"rest\" # c\n    path: /metrics\n";
+
+#[test]
+fn rename_keeps_anchors_tags_and_quotes_and_leaves_aliases_alone() {
+    for crlf in [false, true] {
+        let convert = |text: &str| if crlf { text.replace('\n', "\r\n") } else { text.to_string() };
+        let input = convert(ANCHORED);
+        let expected = convert(
+            &ANCHORED
+                .replace("&api !!str 'r$0est'", "&api !!str 'public-api'")
+                .replace("!!str \"rest\"", "!!str \"public-api\""),
+        );
+        let output = renamed(&input, "public-api").unwrap();
+        assert_eq!(output, expected);
+        assert!(output.contains("interface: *api"), "the alias is left alone");
+        // Starting from the alias renames the same places.
+        let from_alias = input.replace("r$0est", "rest").replace("*api", "*a$0pi");
+        assert_eq!(renamed(&from_alias, "public-api").unwrap(), expected.replace("r$0est", "rest"));
+    }
+}
+
+#[test]
+fn references_show_aliases_and_rename_refuses_an_alias_of_another_value() {
+    let (text, offset, analysis) = fixture(ANCHORED);
+    let tree = &analysis.parsed.tree;
+    let (_, spans) = navigation::references(tree, offset).unwrap();
+    let texts: Vec<&str> = spans.iter().map(|it| &text[it.clone()]).collect();
+    assert_eq!(texts, ["rest", "*api", "rest"]);
+    let alias = text.find("*api").unwrap() + 1;
+    let (span, name) = navigation::prepare_rename(tree, alias).unwrap();
+    assert_eq!((&text[span], name.as_str()), ("*api", "rest"));
+    let reference = text.find("\"rest\"").unwrap() + 2;
+    let declaration = text.find("'rest'").unwrap() + 1;
+    assert_eq!(navigation::definition(tree, reference), Some(navigation::Target::Here(declaration..declaration + 4)));
+    // `*n` reads `metadata.n`, which a rename of the interface would not change.
+    let other = ANCHORED
+        .replace("&api !!str 'r$0est'", "r$0est")
+        .replace("service:\n", "metadata:\n  n: &n rest\nservice:\n")
+        .replace("*api", "*n");
+    assert_eq!(
+        renamed(&other, "public-api"),
+        Err("`rest` is also read through an alias of a value that is not an interface name; rename it by hand".into())
+    );
+}
+
+#[test]
+fn rename_refuses_names_that_break_a_flow_mapping() {
+    let text = "pactoVersion: \"1.1\"\ninterfaces: [{name: r$0est, type: http, port: 1}]\n";
+    for name in ["a,b", "a}b", "a]b"] {
+        assert!(renamed(text, name).is_err(), "{name}");
+    }
+    assert_eq!(
+        renamed(text, "a.b").unwrap(),
+        "pactoVersion: \"1.1\"\ninterfaces: [{name: a.b, type: http, port: 1}]\n"
     );
 }
