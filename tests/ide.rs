@@ -376,3 +376,43 @@ fn rename_refuses_names_that_break_a_flow_mapping() {
         "pactoVersion: \"1.1\"\ninterfaces: [{name: a.b, type: http, port: 1}]\n"
     );
 }
+
+/// A name that would be markup if pasted into markdown as it is.
+const NASTY: &str = "*bold* [x](javascript:alert(1)) <img src=x> ``a`` | # h";
+
+#[test]
+fn contract_text_is_escaped_in_hover_and_completion_markdown() {
+    let escaped = r"\*bold\* \[x\]\(javascript\:alert\(1\)\) \<img src\=x\> \`\`a\`\` \| \# h";
+    let code = "```*bold* [x](javascript:alert(1)) <img src=x> ``a`` | # h```";
+    let quoted = format!("\"{NASTY}\"");
+    let text = CONTRACT
+        .replace("  - name: rest\n", &format!("  - name: {quoted}\n    visibility: \"<b>v</b>\"\n"))
+        .replace("    contract: interfaces/rpc.proto\n", "    contract: \"a`b.proto\"\n");
+    let hover_at = |text: &str| {
+        let (_, offset, analysis) = fixture(text);
+        let contract = analysis.contract.clone().unwrap_or_default();
+        hover::hover(&analysis.parsed.tree, &contract, analysis.version, offset, today()).unwrap().markdown
+    };
+    let reference = text.replace("    interface: rest\n", &format!("    interface: \"$0{NASTY}\"\n"));
+    assert_eq!(hover_at(&reference), format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\<\\/b\\>"));
+    let unknown = text.replace("    interface: rest\n", &format!("    interface: \"$0{NASTY}!\"\n"));
+    assert_eq!(
+        hover_at(&unknown),
+        "No interface named ```*bold* [x](javascript:alert(1)) <img src=x> ``a`` | # h!``` is declared."
+    );
+    let rpc = text.replace("    interface: rest\n", "    interface: r$0pc\n");
+    assert_eq!(hover_at(&rpc), "**rpc** — grpc interface · port 9090 · internal\n\nContract: ``a`b.proto``");
+    let readiness = format!(
+        "{CONTRACT}readiness:\n  checks:\n    - id: {quoted}\n      type: ticket\n      evidence: T-1\n      weight: 60\n      expires: \"2026-12-$001\"\n"
+    );
+    let markdown = hover_at(&readiness);
+    assert!(markdown.contains(&format!("\n\n---\n\nReadiness check {code}: current")), "{markdown}");
+
+    let completion = text.replace("    interface: rest\n", "    interface: $0\n");
+    let (_, items) = complete_with(&completion, &[], false);
+    let item = items.iter().find(|it| it.label == NASTY).unwrap();
+    assert_eq!(
+        item.documentation.as_deref(),
+        Some(format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\<\\/b\\>").as_str())
+    );
+}

@@ -5,5 +5,6 @@ pub mod completion;
 pub mod cursor;
 pub mod describe;
 pub mod hover;
+pub mod markdown;
 pub mod navigation;
 pub mod outline;
