@@ -379,3 +379,14 @@ fn readiness_goes_into_the_first_document() {
 fn yaml_is_complete(text: &str) -> bool {
     pacto_lsp::core::yaml::parse(text).is_complete()
 }
+
+#[test]
+fn one_action_for_the_findings_it_fixes() {
+    let input = "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\nruntime:\n  health:\n    interface: api\n    path: /h\ninterfaces:\n  - name: api\n    type: http\n    port: 80\n";
+    let analysis = check(input);
+    let offered = actions::actions(input, &analysis, 0..input.len(), today());
+    let adds: Vec<&actions::Action> = offered.iter().filter(|it| it.title.starts_with("Add missing")).collect();
+    assert_eq!(adds.len(), 1, "{offered:#?}");
+    assert_eq!(adds[0].title, "Add missing `workload`, `state`");
+    assert_eq!(adds[0].fixes.len(), 2, "it fixes both missing-key findings");
+}

@@ -416,3 +416,33 @@ fn contract_text_is_escaped_in_hover_and_completion_markdown() {
         Some(format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\<\\/b\\>").as_str())
     );
 }
+
+#[test]
+fn rename_through_a_merge_key_edits_the_shared_value_once() {
+    let text = "pactoVersion: \"1.1\"\ninterfaces:\n  - name: r$0est\n    type: http\n    port: 8080\nruntime:\n  health: &probe\n    interface: rest\n    path: /h\n  metrics:\n    <<: *probe\n    path: /m\n";
+    let (plain, offset, analysis) = fixture(text);
+    let (_, spans) = navigation::references(&analysis.parsed.tree, offset).unwrap();
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    assert_eq!(renamed(text, "api").unwrap(), plain.replace("rest", "api"));
+}
+
+#[test]
+fn completed_names_and_files_are_written_so_they_read_back() {
+    let text = CONTRACT
+        .replace("  - name: rest\n", "  - name: \"a: b\"\n")
+        .replace("    interface: rest\n", "    interface: $0\n");
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(items[0].label, "a: b");
+    assert_eq!(items[0].insert, "\"a: b\"");
+    let quoted = text.replace("interface: $0", "interface: \"$0\"");
+    let (_, items) = complete_with(&quoted, &[], false);
+    assert_eq!(items[0].insert, "a: b");
+    let files = ["it's #1.yaml", "plain.yaml"];
+    let text = CONTRACT.replace("    port: 8080\n", "    port: 8080\n    contract: $0\n");
+    let (_, items) = complete_with(&text, &files, false);
+    let inserts: Vec<&str> = items.iter().map(|it| it.insert.as_str()).collect();
+    assert_eq!(inserts, ["\"it's #1.yaml\"", "plain.yaml"]);
+    let (_, items) = complete_with(&text.replace("contract: $0", "contract: '$0'"), &files, false);
+    let inserts: Vec<&str> = items.iter().map(|it| it.insert.as_str()).collect();
+    assert_eq!(inserts, ["it''s #1.yaml", "plain.yaml"]);
+}

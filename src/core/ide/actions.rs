@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::core::check::Analysis;
 use crate::core::date::Date;
 use crate::core::finding::{Code, Detail, Finding};
-use crate::core::ide::navigation::is_plain_string;
+use crate::core::ide::scalar::{escape_double, in_quote};
 use crate::core::model::InterfaceType;
 use crate::core::path::{Path, Segment};
 use crate::core::schema::SchemaVersion;
@@ -43,8 +43,14 @@ pub fn actions(text: &str, analysis: &Analysis, range: Range<usize>, today: Date
             continue;
         }
         for mut action in quick_fixes(text, tree, analysis, finding, today) {
-            action.fixes = vec![index];
-            out.push(action);
+            // Several findings can call for the same edit (one per missing key): offer it once.
+            match out.iter_mut().find(|it: &&mut Action| it.title == action.title && it.edits == action.edits) {
+                Some(same) => same.fixes.push(index),
+                None => {
+                    action.fixes = vec![index];
+                    out.push(action);
+                }
+            }
         }
     }
     out.extend(source_actions(text, tree, analysis, today));
@@ -425,38 +431,16 @@ fn value_span(tree: &Tree, path: &Path) -> Option<Range<usize>> {
 /// style when it can be, else double-quoted. Anchors and tags stay; `None` for an alias.
 fn set_string(tree: &Tree, node: NodeId, value: &str) -> Option<(Range<usize>, String)> {
     let span = tree.text_span(node)?;
-    let plain_safe = is_plain_string(value);
-    let needs_escapes = value.chars().any(needs_escape);
-    match tree.scalar(node)?.style {
-        ScalarStyle::DoubleQuoted => Some((span, escape_double(value))),
-        ScalarStyle::SingleQuoted if !needs_escapes => Some((span, value.replace('\'', "''"))),
-        // Swap the single quotes for double ones, which can hold escapes.
-        ScalarStyle::SingleQuoted => {
-            Some((span.start.checked_sub(1)?..span.end + 1, format!("\"{}\"", escape_double(value))))
-        }
-        _ if plain_safe => Some((span, value.to_string())),
-        _ => Some((span, format!("\"{}\"", escape_double(value)))),
+    let quote = match tree.scalar(node)?.style {
+        ScalarStyle::DoubleQuoted => Some('"'),
+        ScalarStyle::SingleQuoted => Some('\''),
+        _ => None,
+    };
+    match in_quote(value, quote) {
+        Some(written) => Some((span, written)),
+        // Single quotes cannot hold it: swap them for double ones, which can hold escapes.
+        None => Some((span.start.checked_sub(1)?..span.end + 1, format!("\"{}\"", escape_double(value)))),
     }
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
-}
-
-/// The inside of a double-quoted YAML scalar reading `value`.
-fn escape_double(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Whether a service name can go into the placeholder evidence URL as it is.

@@ -8,3 +8,4 @@ pub mod hover;
 pub mod markdown;
 pub mod navigation;
 pub mod outline;
+pub mod scalar;

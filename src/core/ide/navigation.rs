@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use crate::core::ide::scalar::is_plain_string;
 use crate::core::path::{Path, Segment};
 use crate::core::yaml::{NodeId, Role, Tree};
 
@@ -105,22 +106,6 @@ fn occurrences(tree: &Tree, name: &str) -> Vec<NodeId> {
 /// What to show for a value: its own text, or the whole alias.
 fn shown_span(tree: &Tree, node: NodeId) -> Range<usize> {
     tree.text_span(node).unwrap_or_else(|| tree.span(node))
-}
-
-/// Whether `name` can be written unquoted (or inside existing quotes), in a block or a flow
-/// collection, and still read back as that same string: no YAML indicators, no spaces at the
-/// ends, not a number, boolean or null.
-pub(crate) fn is_plain_string(name: &str) -> bool {
-    if name.is_empty() || name.trim() != name || name.contains(['"', '\'', '\\', '\n', '\r', '\t']) {
-        return false;
-    }
-    let reads_back = |text: String, pointer: &str| {
-        let parsed = crate::core::yaml::parse(&text);
-        parsed.problems.is_empty()
-            && parsed.tree.document_json().ok().and_then(|it| it.pointer(pointer).cloned())
-                == Some(serde_json::Value::String(name.into()))
-    };
-    reads_back(format!("k: {name}\n"), "/k") && reads_back(format!("k: [{{n: {name}}}]\n"), "/k/0/n")
 }
 
 /// The interface name at `offset`: a declaration (`interfaces[i].name`) or a reference.
