@@ -438,3 +438,63 @@ fn fixtures_at_many_offsets() {
         check_features(text, &offsets, "public-api").unwrap();
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Contracts with a problem for every quick fix, their values decorated with anchors, tags and quotes.
+
+/// `{}` marks a value slot; each gets a decoration. Missing `service.version` and the port of
+/// `web-api`, a misspelt health interface, a conflicting state, swapped scaling, an expired check.
+const TEMPLATE: &str = "pactoVersion: {\"1.1\"}\nservice:\n  name: {payments}\ninterfaces:\n  - name: {web-api}\n    type: {http}\n  - name: {rpc}\n    type: grpc\n    port: {9090}\nruntime:\n  workload: {service}\n  state:\n    type: {stateless}\n    persistence:\n      scope: local\n      durability: {persistent}\n    dataCriticality: low\n  health:\n    interface: {wbe-api}\n    path: /h\nscaling:\n  min: {12}\n  max: {3}\nreadiness:\n  checks:\n    - id: {a}\n      type: url\n      evidence: https://x\n      weight: 10\n      expires: {\"2026-01-31\"}\n";
+
+fn decorated() -> impl Strategy<Value = String> {
+    let slots = TEMPLATE.matches('{').count();
+    (proptest::collection::vec(0..8u8, slots), any::<bool>()).prop_map(|(decorations, crlf)| {
+        let mut out = String::new();
+        let mut rest = TEMPLATE;
+        for (idx, decoration) in decorations.iter().enumerate() {
+            let (Some(open), Some(close)) = (rest.find('{'), rest.find('}')) else { break };
+            let value = &rest[open + 1..close];
+            let bare = value.trim_matches('"');
+            out.push_str(&rest[..open]);
+            // Properties alone on the line, the value below at the column it would have had.
+            let column = out.len() - out.rfind('\n').map_or(0, |it| it + 1);
+            out.push_str(&match decoration {
+                0 => value.to_string(),
+                1 => format!("&v{idx} {value}"),
+                2 => format!("!!str {bare}"),
+                3 => format!("&v{idx} !!str '{bare}' # c"),
+                4 => format!("'{bare}'"),
+                5 => format!("!custom \"{bare}\""),
+                6 => format!("&v{idx}\n{}{value}", " ".repeat(column)),
+                _ => format!("{value} # note"),
+            });
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        if crlf { out.replace('\n', "\r\n") } else { out }
+    })
+}
+
+proptest! {
+    #![proptest_config(config(200))]
+
+    /// Each quick fix removes the finding it fixes, and every edit keeps the YAML complete.
+    #[test]
+    fn fixes_on_decorated_values(text in decorated(), new_name in select(NEW_NAMES)) {
+        prop_assert!(yaml::parse(&text).is_complete(), "the template parses: {text:?}");
+        let analysis = check(&text);
+        for action in actions::actions(&text, &analysis, 0..text.len(), today()) {
+            let edited = apply_edits(&text, &action.edits, &action.title)?;
+            stays_yaml(&text, &edited, &action.title)?;
+            let after = check(&edited);
+            for fixed in action.fixes.iter().map(|it| &analysis.findings[*it]) {
+                prop_assert!(
+                    !after.findings.iter().any(|it| it.code == fixed.code && it.path == fixed.path),
+                    "{}: {:?} still reported\nbefore: {text:?}\nafter: {edited:?}", action.title, fixed
+                );
+            }
+        }
+        let offsets: Vec<usize> = text.match_indices("web-api").map(|(at, _)| at + 1).collect();
+        check_features(&text, &offsets, new_name)?;
+    }
+}
