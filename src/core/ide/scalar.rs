@@ -9,6 +9,14 @@ pub fn is_plain_string(name: &str) -> bool {
     if name.is_empty() || name.trim() != name || name.contains(['"', '\'', '\\', '\n', '\r', '\t']) {
         return false;
     }
+    // The common case without a parse: a word of letters, digits, `-`, `_`, `.` and `/` starting
+    // with a letter is a plain string unless it is one of YAML's booleans or nulls.
+    let is_word = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+    let special = ["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
+    if is_word && !special.contains(&name.to_ascii_lowercase().as_str()) {
+        return true;
+    }
     let reads_back = |text: String, pointer: &str| {
         let parsed = crate::core::yaml::parse(&text);
         parsed.problems.is_empty()
@@ -61,6 +69,8 @@ mod tests {
         assert_eq!(in_quote("a: b", None).as_deref(), Some("\"a: b\""));
         assert_eq!(in_quote("a,b", None).as_deref(), Some("\"a,b\""), "a comma would end a flow item");
         assert_eq!(in_quote("123", None).as_deref(), Some("\"123\""));
+        assert_eq!(in_quote("True", None).as_deref(), Some("\"True\""));
+        assert_eq!(in_quote("interfaces/api.v1.yaml", None).as_deref(), Some("interfaces/api.v1.yaml"));
         assert_eq!(in_quote("it's", Some('\'')).as_deref(), Some("it''s"));
         assert_eq!(in_quote("a\"b\\\n", Some('"')).as_deref(), Some("a\\\"b\\\\\\n"));
         assert_eq!(in_quote("a\u{85}", Some('\'')), None);
