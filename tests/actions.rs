@@ -3,7 +3,7 @@
 
 use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
 use pacto_lsp::core::date::{self, Date};
-use pacto_lsp::core::finding::Code;
+use pacto_lsp::core::finding::{Code, Detail};
 use pacto_lsp::core::ide::actions::{self, ActionKind};
 
 fn today() -> Date {
@@ -176,4 +176,217 @@ fn add_readiness_section_bumps_the_version_in_the_same_action() {
         )
     );
     assert!(check(&output).findings.is_empty(), "{:#?}", check(&output).findings);
+}
+
+/// The action titled `title` is not offered on `text`.
+fn not_offered(text: &str, title: &str) {
+    let analysis = check(text);
+    let offered = actions::actions(text, &analysis, 0..text.len(), today());
+    assert!(!offered.iter().any(|it| it.title == title), "`{title}` offered on:\n{text}");
+}
+
+#[test]
+fn version_fixes_keep_anchors_tags_and_quotes() {
+    let body = "readiness:\n  checks:\n    - id: a\n      type: url\n      evidence: https://x\n      weight: 10\n      expires: \"2099-01-01\"\n";
+    for (before, after) in [
+        ("&v !!str '1.0' # keep", "&v !!str '1.1' # keep"),
+        ("!!str 1.0", "!!str 1.1"),
+        ("&v \"1.0\"", "&v \"1.1\""),
+        ("&v 1.0", ""),
+    ] {
+        let input = format!("pactoVersion: {before}\n{HEAD}{body}");
+        if after.is_empty() {
+            // A number: the bump is not offered, quoting is.
+            not_offered(&input, "Bump pactoVersion to 1.1");
+            continue;
+        }
+        case(
+            &input,
+            "Bump pactoVersion to 1.1",
+            &format!("pactoVersion: {after}\n{HEAD}{body}"),
+            Code::SCHEMA_VIOLATION,
+        );
+    }
+    case(
+        &format!("pactoVersion: &v 1.0 # n\n{HEAD}"),
+        "Quote pactoVersion: \"1.0\"",
+        &format!("pactoVersion: &v \"1.0\" # n\n{HEAD}"),
+        Code::UNSUPPORTED_PACTO_VERSION,
+    );
+    // A tag would keep even a quoted value a number.
+    not_offered(&format!("pactoVersion: !!float 1.0\n{HEAD}"), "Quote pactoVersion: \"1.0\"");
+}
+
+#[test]
+fn interface_change_keeps_anchors_tags_and_quotes() {
+    let interfaces = "interfaces:\n  - name: web-api\n    type: http\n    port: 8080\n  - name: \"a: b\"\n    type: grpc\n    port: 9090\n";
+    let head = format!("pactoVersion: \"1.1\"\n{HEAD}{interfaces}{RUNTIME}  health:\n    interface: ");
+    for (before, title, after) in [
+        ("&h !!str 'wbe-api' # c", "Change to `web-api`", "&h !!str 'web-api' # c"),
+        ("&h wbe-api", "Change to `web-api`", "&h web-api"),
+        ("!custom \"wbe-api\"", "Change to `web-api`", "!custom \"web-api\""),
+        // A name that cannot be plain is written double-quoted, after the anchor.
+        ("&h a:b", "Change to `a: b`", "&h \"a: b\""),
+        ("\"a:b\"", "Change to `a: b`", "\"a: b\""),
+    ] {
+        let input = format!("{head}{before}\n    path: /h\n");
+        let expected = format!("{head}{after}\n    path: /h\n");
+        case(&input, title, &expected, Code::HEALTH_INTERFACE_NOT_FOUND);
+    }
+}
+
+#[test]
+fn runtime_fixes_keep_anchors_tags_and_quotes_and_leave_aliases_alone() {
+    let input = format!(
+        "pactoVersion: \"1.1\"\n{HEAD}{}",
+        RUNTIME
+            .replace("durability: ephemeral", "durability: &d !!str \"persistent\" # was")
+            .replace("type: stateless", "type: !custom 'stateless'")
+    );
+    case(
+        &input,
+        "Set durability to `ephemeral`",
+        &input.replace("&d !!str \"persistent\"", "&d !!str \"ephemeral\""),
+        Code::STATELESS_PERSISTENT_CONFLICT,
+    );
+    case(
+        &input,
+        "Set state type to `stateful`",
+        &input.replace("!custom 'stateless'", "!custom 'stateful'"),
+        Code::STATELESS_PERSISTENT_CONFLICT,
+    );
+    // An alias keeps pointing at its anchor: the fix that would replace it is not offered.
+    let aliased = format!(
+        "pactoVersion: \"1.1\"\nmetadata:\n  durable: &p persistent\n{HEAD}{}",
+        RUNTIME.replace("durability: ephemeral", "durability: *p")
+    );
+    not_offered(&aliased, "Set durability to `ephemeral`");
+    case(
+        &aliased,
+        "Set state type to `stateful`",
+        &aliased.replace("type: stateless", "type: stateful"),
+        Code::STATELESS_PERSISTENT_CONFLICT,
+    );
+}
+
+#[test]
+fn scaling_swap_moves_the_numbers_and_keeps_each_side_anchor_and_tag() {
+    let input = format!("pactoVersion: \"1.1\"\n{HEAD}scaling:\n  min: &lo !!int 12 # high\n  max: &hi 3\n");
+    let expected = format!("pactoVersion: \"1.1\"\n{HEAD}scaling:\n  min: &lo !!int 3 # high\n  max: &hi 12\n");
+    case(&input, "Swap `min` and `max`", &expected, Code::SCALING_MIN_EXCEEDS_MAX);
+    let flow = format!("pactoVersion: \"1.1\"\n{HEAD}scaling: {{min: &lo 12, max: 3}}\n");
+    let swapped = format!("pactoVersion: \"1.1\"\n{HEAD}scaling: {{min: &lo 3, max: 12}}\n");
+    case(&flow, "Swap `min` and `max`", &swapped, Code::SCALING_MIN_EXCEEDS_MAX);
+    let aliased = format!("pactoVersion: \"1.1\"\nmetadata:\n  n: &n 3\n{HEAD}scaling:\n  min: 12\n  max: *n\n");
+    not_offered(&aliased, "Swap `min` and `max`");
+}
+
+#[test]
+fn expiry_extension_keeps_anchors_tags_and_quotes() {
+    let head = format!(
+        "pactoVersion: \"1.1\"\n{HEAD}readiness:\n  checks:\n    - id: a\n      type: url\n      evidence: https://x\n      weight: 10\n      expires: "
+    );
+    let title = "Extend to 2027-02-20 (90 days from today)";
+    for (before, after) in [
+        ("&e !!str '2026-01-31' # old", "&e !!str '2027-02-20' # old"),
+        ("!!str \"2026-01-31\"", "!!str \"2027-02-20\""),
+        ("&e 2026-01-31", "&e 2027-02-20"),
+    ] {
+        case(&format!("{head}{before}\n"), title, &format!("{head}{after}\n"), Code::READINESS_CHECK_EXPIRED);
+    }
+}
+
+#[test]
+fn inserted_keys_respect_flow_mappings_and_anchors() {
+    let input = "pactoVersion: \"1.1\"\nservice: &s {name: a}\n";
+    case(
+        input,
+        "Add missing `version`",
+        "pactoVersion: \"1.1\"\nservice: &s {name: a, version: 0.1.0}\n",
+        Code::SCHEMA_VIOLATION,
+    );
+    let input = "pactoVersion: \"1.1\"\nservice: !!map {}\n";
+    let output = apply(input, "Add missing `name`, `version`");
+    assert_eq!(output, "pactoVersion: \"1.1\"\nservice: !!map {name: my-service, version: 0.1.0}\n");
+    let input =
+        "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\ninterfaces:\n  - &i {name: api, type: http}\n";
+    case(
+        input,
+        "Add `port: 8080`",
+        "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\ninterfaces:\n  - &i {name: api, type: http, port: 8080}\n",
+        Code::PORT_REQUIRED,
+    );
+    // Block values cannot go into a flow mapping: not offered rather than broken YAML.
+    not_offered(
+        "pactoVersion: \"1.1\"\nservice: {name: a, version: 1.0.0}\nruntime: {workload: service}\n",
+        "Add missing `state`",
+    );
+}
+
+#[test]
+fn missing_key_fixes_come_from_the_finding_data_not_its_message() {
+    let input = "pactoVersion: \"1.1\"\nservice:\n  name: a\n";
+    let mut analysis = check(input);
+    let finding = analysis.findings.iter_mut().find(|it| it.code == Code::SCHEMA_VIOLATION).unwrap();
+    assert_eq!(finding.detail, Some(Detail::MissingKeys(vec!["version".into()])));
+    finding.message = "reworded".into();
+    let offered = actions::actions(input, &analysis, 0..input.len(), today());
+    assert!(offered.iter().any(|it| it.title == "Add missing `version`"), "{offered:?}");
+    // Without the data, a message that looks right offers nothing.
+    let finding = analysis.findings.iter_mut().find(|it| it.code == Code::SCHEMA_VIOLATION).unwrap();
+    finding.message = "`service` is missing the required key `version`".into();
+    finding.detail = None;
+    let offered = actions::actions(input, &analysis, 0..input.len(), today());
+    assert!(!offered.iter().any(|it| it.kind == ActionKind::QuickFix), "{offered:?}");
+}
+
+#[test]
+fn unknown_key_fixes_come_from_the_finding_data() {
+    let input = format!("pactoVersion: \"1.0\"\n{HEAD}configuration:\n  schema: configuration/schema.json\n");
+    let analysis = check(&input);
+    let finding = analysis.findings.iter().find(|it| it.code == Code::SCHEMA_VIOLATION).unwrap();
+    assert_eq!(finding.detail, Some(Detail::UnknownKey("configuration".into())));
+    // A quoted key keeps its quotes; an anchored mapping is not migrated (the anchor would move).
+    let quoted = input.replace("configuration:", "\"configuration\":");
+    case(
+        &quoted,
+        "Migrate to `configurations`",
+        &format!(
+            "pactoVersion: \"1.0\"\n{HEAD}\"configurations\":\n  - name: default\n    schema: configuration/schema.json\n"
+        ),
+        Code::SCHEMA_VIOLATION,
+    );
+    not_offered(&input.replace("configuration:\n", "configuration: &c\n"), "Migrate to `configurations`");
+}
+
+#[test]
+fn readiness_goes_into_the_first_document() {
+    let input = format!("pactoVersion: \"1.1\"\n{HEAD}---\nother: 1\n");
+    let output = apply(&input, "Add readiness section");
+    assert_eq!(
+        output,
+        format!(
+            "pactoVersion: \"1.1\"\n{HEAD}readiness:\n  minScore: 100\n  checks:\n    - id: dashboard\n      type: url\n      evidence: https://dashboards.example.com/payments\n      weight: 100\n      expires: \"2027-02-20\"\n---\nother: 1\n"
+        )
+    );
+    // A service name that does not fit a URL is not pasted into one.
+    let input = "pactoVersion: \"1.1\"\nservice:\n  name: \"a: b\"\n  version: 1.0.0\n";
+    let output = apply(input, "Add readiness section");
+    assert!(output.contains("evidence: https://dashboards.example.com/service\n"), "{output}");
+    assert!(yaml_is_complete(&output), "{output}");
+}
+
+fn yaml_is_complete(text: &str) -> bool {
+    pacto_lsp::core::yaml::parse(text).is_complete()
+}
+
+#[test]
+fn one_action_for_the_findings_it_fixes() {
+    let input = "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\nruntime:\n  health:\n    interface: api\n    path: /h\ninterfaces:\n  - name: api\n    type: http\n    port: 80\n";
+    let analysis = check(input);
+    let offered = actions::actions(input, &analysis, 0..input.len(), today());
+    let adds: Vec<&actions::Action> = offered.iter().filter(|it| it.title.starts_with("Add missing")).collect();
+    assert_eq!(adds.len(), 1, "{offered:#?}");
+    assert_eq!(adds[0].title, "Add missing `workload`, `state`");
+    assert_eq!(adds[0].fixes.len(), 2, "it fixes both missing-key findings");
 }

@@ -3,7 +3,7 @@
 use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
 use pacto_lsp::core::date::{self, Date};
 use pacto_lsp::core::ide::completion::{self, Completion, Context, Kind};
-use pacto_lsp::core::ide::{hover, navigation, outline};
+use pacto_lsp::core::ide::{actions, hover, navigation, outline};
 
 fn today() -> Date {
     date::parse_strict("2026-11-22").unwrap()
@@ -311,4 +311,138 @@ fn outline_folding_selection_and_links() {
             ("https://grafana.example.com/d/x", &outline::LinkTarget::Url("https://grafana.example.com/d/x".into())),
         ]
     );
+}
+
+/// Renames the interface name at the first `$0` to `new_name` and returns the text.
+fn renamed(text: &str, new_name: &str) -> Result<String, String> {
+    let (text, offset, analysis) = fixture(text);
+    let edits = navigation::rename(&analysis.parsed.tree, offset, new_name)?;
+    Ok(actions::apply(&text, &edits))
+}
+
+const ANCHORED: &str = "pactoVersion: \"1.1\"\nservice:\n  name: payments\n  version: 1.0.0\ninterfaces:\n  - name: &api !!str 'r$0est' # the API\n    type: http\n    port: 8080\nruntime:\n  workload: service\n  state:\n    type: stateless\n    persistence:\n      scope: local\n      durability: ephemeral\n    dataCriticality: low\n  health:\n    interface: *api\n    path: /health\n  metrics:\n    interface: !!str \"rest\" # c\n    path: /metrics\n";
+
+#[test]
+fn rename_keeps_anchors_tags_and_quotes_and_leaves_aliases_alone() {
+    for crlf in [false, true] {
+        let convert = |text: &str| if crlf { text.replace('\n', "\r\n") } else { text.to_string() };
+        let input = convert(ANCHORED);
+        let expected = convert(
+            &ANCHORED
+                .replace("&api !!str 'r$0est'", "&api !!str 'public-api'")
+                .replace("!!str \"rest\"", "!!str \"public-api\""),
+        );
+        let output = renamed(&input, "public-api").unwrap();
+        assert_eq!(output, expected);
+        assert!(output.contains("interface: *api"), "the alias is left alone");
+        // Starting from the alias renames the same places.
+        let from_alias = input.replace("r$0est", "rest").replace("*api", "*a$0pi");
+        assert_eq!(renamed(&from_alias, "public-api").unwrap(), expected.replace("r$0est", "rest"));
+    }
+}
+
+#[test]
+fn references_show_aliases_and_rename_refuses_an_alias_of_another_value() {
+    let (text, offset, analysis) = fixture(ANCHORED);
+    let tree = &analysis.parsed.tree;
+    let (_, spans) = navigation::references(tree, offset).unwrap();
+    let texts: Vec<&str> = spans.iter().map(|it| &text[it.clone()]).collect();
+    assert_eq!(texts, ["rest", "*api", "rest"]);
+    let alias = text.find("*api").unwrap() + 1;
+    let (span, name) = navigation::prepare_rename(tree, alias).unwrap();
+    assert_eq!((&text[span], name.as_str()), ("*api", "rest"));
+    let reference = text.find("\"rest\"").unwrap() + 2;
+    let declaration = text.find("'rest'").unwrap() + 1;
+    assert_eq!(navigation::definition(tree, reference), Some(navigation::Target::Here(declaration..declaration + 4)));
+    // `*n` reads `metadata.n`, which a rename of the interface would not change.
+    let other = ANCHORED
+        .replace("&api !!str 'r$0est'", "r$0est")
+        .replace("service:\n", "metadata:\n  n: &n rest\nservice:\n")
+        .replace("*api", "*n");
+    assert_eq!(
+        renamed(&other, "public-api"),
+        Err("`rest` is also read through an alias of a value that is not an interface name; rename it by hand".into())
+    );
+}
+
+#[test]
+fn rename_refuses_names_that_break_a_flow_mapping() {
+    let text = "pactoVersion: \"1.1\"\ninterfaces: [{name: r$0est, type: http, port: 1}]\n";
+    for name in ["a,b", "a}b", "a]b"] {
+        assert!(renamed(text, name).is_err(), "{name}");
+    }
+    assert_eq!(
+        renamed(text, "a.b").unwrap(),
+        "pactoVersion: \"1.1\"\ninterfaces: [{name: a.b, type: http, port: 1}]\n"
+    );
+}
+
+/// A name that would be markup if pasted into markdown as it is.
+const NASTY: &str = "*bold* [x](javascript:alert(1)) <img src=x> ``a`` | # h";
+
+#[test]
+fn contract_text_is_escaped_in_hover_and_completion_markdown() {
+    let escaped = r"\*bold\* \[x\]\(javascript\:alert\(1\)\) \<img src\=x\> \`\`a\`\` \| \# h";
+    let code = "```*bold* [x](javascript:alert(1)) <img src=x> ``a`` | # h```";
+    let quoted = format!("\"{NASTY}\"");
+    let text = CONTRACT
+        .replace("  - name: rest\n", &format!("  - name: {quoted}\n    visibility: \"<b>v</b>\"\n"))
+        .replace("    contract: interfaces/rpc.proto\n", "    contract: \"a`b.proto\"\n");
+    let hover_at = |text: &str| {
+        let (_, offset, analysis) = fixture(text);
+        let contract = analysis.contract.clone().unwrap_or_default();
+        hover::hover(&analysis.parsed.tree, &contract, analysis.version, offset, today()).unwrap().markdown
+    };
+    let reference = text.replace("    interface: rest\n", &format!("    interface: \"$0{NASTY}\"\n"));
+    assert_eq!(hover_at(&reference), format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\<\\/b\\>"));
+    let unknown = text.replace("    interface: rest\n", &format!("    interface: \"$0{NASTY}!\"\n"));
+    assert_eq!(
+        hover_at(&unknown),
+        "No interface named ```*bold* [x](javascript:alert(1)) <img src=x> ``a`` | # h!``` is declared."
+    );
+    let rpc = text.replace("    interface: rest\n", "    interface: r$0pc\n");
+    assert_eq!(hover_at(&rpc), "**rpc** — grpc interface · port 9090 · internal\n\nContract: ``a`b.proto``");
+    let readiness = format!(
+        "{CONTRACT}readiness:\n  checks:\n    - id: {quoted}\n      type: ticket\n      evidence: T-1\n      weight: 60\n      expires: \"2026-12-$001\"\n"
+    );
+    let markdown = hover_at(&readiness);
+    assert!(markdown.contains(&format!("\n\n---\n\nReadiness check {code}: current")), "{markdown}");
+
+    let completion = text.replace("    interface: rest\n", "    interface: $0\n");
+    let (_, items) = complete_with(&completion, &[], false);
+    let item = items.iter().find(|it| it.label == NASTY).unwrap();
+    assert_eq!(
+        item.documentation.as_deref(),
+        Some(format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\<\\/b\\>").as_str())
+    );
+}
+
+#[test]
+fn rename_through_a_merge_key_edits_the_shared_value_once() {
+    let text = "pactoVersion: \"1.1\"\ninterfaces:\n  - name: r$0est\n    type: http\n    port: 8080\nruntime:\n  health: &probe\n    interface: rest\n    path: /h\n  metrics:\n    <<: *probe\n    path: /m\n";
+    let (plain, offset, analysis) = fixture(text);
+    let (_, spans) = navigation::references(&analysis.parsed.tree, offset).unwrap();
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    assert_eq!(renamed(text, "api").unwrap(), plain.replace("rest", "api"));
+}
+
+#[test]
+fn completed_names_and_files_are_written_so_they_read_back() {
+    let text = CONTRACT
+        .replace("  - name: rest\n", "  - name: \"a: b\"\n")
+        .replace("    interface: rest\n", "    interface: $0\n");
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(items[0].label, "a: b");
+    assert_eq!(items[0].insert, "\"a: b\"");
+    let quoted = text.replace("interface: $0", "interface: \"$0\"");
+    let (_, items) = complete_with(&quoted, &[], false);
+    assert_eq!(items[0].insert, "a: b");
+    let files = ["it's #1.yaml", "plain.yaml"];
+    let text = CONTRACT.replace("    port: 8080\n", "    port: 8080\n    contract: $0\n");
+    let (_, items) = complete_with(&text, &files, false);
+    let inserts: Vec<&str> = items.iter().map(|it| it.insert.as_str()).collect();
+    assert_eq!(inserts, ["\"it's #1.yaml\"", "plain.yaml"]);
+    let (_, items) = complete_with(&text.replace("contract: $0", "contract: '$0'"), &files, false);
+    let inserts: Vec<&str> = items.iter().map(|it| it.insert.as_str()).collect();
+    assert_eq!(inserts, ["it''s #1.yaml", "plain.yaml"]);
 }

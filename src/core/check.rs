@@ -120,7 +120,8 @@ pub fn analyze(text: &str, options: &Options, env: &Environment<'_>) -> Analysis
         if covered.contains(&described.subject) {
             continue;
         }
-        let issue = Issue::new(Code::SCHEMA_VIOLATION, described.path, described.anchor, described.message);
+        let issue = Issue::new(Code::SCHEMA_VIOLATION, described.path, described.anchor, described.message)
+            .with_detail(described.detail);
         issues.push(issue.into_finding(text, tree));
     }
     issues.extend(layer_issues.into_iter().map(|it| it.into_finding(text, tree)));
@@ -177,7 +178,8 @@ fn problem_finding(problem: &yaml::Problem) -> Finding {
         ProblemKind::DuplicateKey(path) => (Code::DUPLICATE_KEY, path.clone()),
         ProblemKind::ExtraDocument => (Code::MULTIPLE_DOCUMENTS, Path::root()),
     };
-    Finding { code, severity: code.severity(), message: problem.message.clone(), path, span: problem.span.clone() }
+    let message = problem.message.clone();
+    Finding { code, severity: code.severity(), message, path, span: problem.span.clone(), detail: None }
 }
 
 fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
@@ -194,5 +196,6 @@ pub fn invalid_utf8(valid_up_to: usize) -> Finding {
         message: format!("the file is not valid UTF-8 (first bad byte at offset {valid_up_to})"),
         path: Path::root(),
         span: valid_up_to..valid_up_to,
+        detail: None,
     }
 }

@@ -139,6 +139,17 @@ pub struct Finding {
     pub path: Path,
     /// Byte range in the contract text.
     pub span: Range<usize>,
+    /// What the finding is about, as data: quick fixes read this, never the message.
+    pub detail: Option<Detail>,
+}
+
+/// Typed facts about a finding, for code that acts on it (quick fixes) rather than showing it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// The object at the finding's path lacks these required keys.
+    MissingKeys(Vec<String>),
+    /// The finding's path ends with a key the schema does not allow there.
+    UnknownKey(String),
 }
 
 /// Which part of the node at a path a finding points at.
@@ -159,16 +170,22 @@ pub struct Issue {
     pub message: String,
     pub path: Path,
     pub anchor: Anchor,
+    pub detail: Option<Detail>,
 }
 
 impl Issue {
     pub fn new(code: Code, path: Path, anchor: Anchor, message: impl Into<String>) -> Issue {
-        Issue { code, message: message.into(), path, anchor }
+        Issue { code, message: message.into(), path, anchor, detail: None }
+    }
+
+    pub fn with_detail(self, detail: Option<Detail>) -> Issue {
+        Issue { detail, ..self }
     }
 
     pub fn into_finding(self, text: &str, tree: &Tree) -> Finding {
         let span = locate(text, tree, &self.path, self.anchor);
-        Finding { code: self.code, severity: self.code.severity(), message: self.message, path: self.path, span }
+        let (code, detail) = (self.code, self.detail);
+        Finding { code, severity: code.severity(), message: self.message, path: self.path, span, detail }
     }
 }
 

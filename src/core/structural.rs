@@ -5,7 +5,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use crate::core::finding::Anchor;
+use crate::core::finding::{Anchor, Detail};
 use crate::core::path::{Path, Segment};
 use crate::core::schema::SchemaVersion;
 
@@ -18,6 +18,8 @@ pub struct Described {
     /// What the problem is about: the missing property for `required`, else `path`. A cross-field
     /// finding with the same subject reports the same problem more precisely and replaces this one.
     pub subject: Path,
+    /// Typed facts for quick fixes: the missing key, the unknown key.
+    pub detail: Option<Detail>,
 }
 
 /// Whose schema is being applied: the contract schema gets Pacto-specific wording.
@@ -47,20 +49,22 @@ fn describe(error: &ValidationError<'_>, document: &Value, wording: Wording, out
     let instance = error.instance();
     let at = display_path(&path);
     let mut push = |path: Path, anchor: Anchor, message: String| {
-        out.push(Described { subject: path.clone(), path, anchor, message });
+        out.push(Described { subject: path.clone(), path, anchor, message, detail: None });
     };
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
             for key in unexpected {
                 let message = unknown_key_message(&path, key, wording);
-                push(path.key(key), Anchor::Key, message);
+                let (at, detail) = (path.key(key), Some(Detail::UnknownKey(key.clone())));
+                out.push(Described { subject: at.clone(), path: at, anchor: Anchor::Key, message, detail });
             }
         }
         ValidationErrorKind::Required { property } => {
             let property = property.as_str().unwrap_or_default();
             let message = required_message(&path, property, document);
-            out.push(Described { subject: path.key(property), path, anchor: Anchor::Object, message });
+            let detail = Some(Detail::MissingKeys(vec![property.to_string()]));
+            out.push(Described { subject: path.key(property), path, anchor: Anchor::Object, message, detail });
         }
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
@@ -154,8 +158,13 @@ fn describe_one_of(
     let at = display_path(path);
     let object = instance.as_object();
     let has = |key: &str| object.is_some_and(|it| it.contains_key(key));
-    let shape =
-        |message: String| Described { path: path.clone(), anchor: Anchor::Object, message, subject: path.clone() };
+    let shape = |message: String| Described {
+        path: path.clone(),
+        anchor: Anchor::Object,
+        message,
+        subject: path.clone(),
+        detail: None,
+    };
     if let (Wording::Contract(_), Some(_)) = (wording, object) {
         match path.segments() {
             [Segment::Key(key)] if &**key == "scaling" => {
@@ -176,12 +185,14 @@ fn describe_one_of(
                         anchor: Anchor::Key,
                         message: format!("{at} has a `ref`, so it takes no `values`; `values` need a local `schema`"),
                         subject: path.key("values"),
+                        detail: None,
                     },
                     (false, false, true) => Described {
                         path: path.key("values"),
                         anchor: Anchor::Key,
                         message: format!("{at} has `values` but neither `schema` nor `ref` to check them against"),
                         subject: path.key("values"),
+                        detail: None,
                     },
                     _ => shape(format!("{at} needs either a `schema` file or a `ref` to another bundle")),
                 };
@@ -219,6 +230,7 @@ fn describe_one_of(
             anchor: Anchor::Value,
             message: "service.owner must be a team name or an object with `team`, `dri` and/or `contacts`".into(),
             subject: path.clone(),
+            detail: None,
         }),
         _ => out.push(shape(format!("{at} does not match any of the allowed shapes"))),
     }

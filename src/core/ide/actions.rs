@@ -7,11 +7,12 @@ use serde_json::Value;
 
 use crate::core::check::Analysis;
 use crate::core::date::Date;
-use crate::core::finding::{Code, Finding};
+use crate::core::finding::{Code, Detail, Finding};
+use crate::core::ide::scalar::{escape_double, in_quote};
 use crate::core::model::InterfaceType;
 use crate::core::path::{Path, Segment};
 use crate::core::schema::SchemaVersion;
-use crate::core::yaml::{NodeId, NodeKind, ScalarStyle, Tree};
+use crate::core::yaml::{NodeId, NodeKind, ScalarStyle, Tree, scalar_to_json, skip_properties};
 
 /// Days a renewed readiness check is extended by, from today.
 pub const RENEW_DAYS: i64 = 90;
@@ -42,8 +43,14 @@ pub fn actions(text: &str, analysis: &Analysis, range: Range<usize>, today: Date
             continue;
         }
         for mut action in quick_fixes(text, tree, analysis, finding, today) {
-            action.fixes = vec![index];
-            out.push(action);
+            // Several findings can call for the same edit (one per missing key): offer it once.
+            match out.iter_mut().find(|it: &&mut Action| it.title == action.title && it.edits == action.edits) {
+                Some(same) => same.fixes.push(index),
+                None => {
+                    action.fixes = vec![index];
+                    out.push(action);
+                }
+            }
         }
     }
     out.extend(source_actions(text, tree, analysis, today));
@@ -51,7 +58,6 @@ pub fn actions(text: &str, analysis: &Analysis, range: Range<usize>, today: Date
 }
 
 fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, today: Date) -> Vec<Action> {
-    let path = finding.path.to_string();
     let fix = |title: String, preferred: bool, edits: Vec<(Range<usize>, String)>| Action {
         title,
         kind: ActionKind::QuickFix,
@@ -59,42 +65,51 @@ fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, 
         preferred,
         edits,
     };
-    match finding.code {
-        Code::SCHEMA_VIOLATION if path == "readiness" && analysis.version == Some(SchemaVersion::V1_0) => {
+    let at_root = |key: &str| finding.path == Path::root().key(key);
+    match (finding.code, &finding.detail) {
+        (Code::SCHEMA_VIOLATION, Some(Detail::UnknownKey(key)))
+            if key == "readiness" && at_root(key) && analysis.version == Some(SchemaVersion::V1_0) =>
+        {
             bump_version(tree)
                 .map(|edit| vec![fix("Bump pactoVersion to 1.1".into(), true, vec![edit])])
                 .unwrap_or_default()
         }
-        Code::UNSUPPORTED_PACTO_VERSION => {
-            quote_version(text, tree).map(|(title, edit)| vec![fix(title, true, vec![edit])]).unwrap_or_default()
+        (Code::SCHEMA_VIOLATION, Some(Detail::UnknownKey(key))) if key == "configuration" && at_root(key) => {
+            migrate_configuration(text, tree)
+                .map(|edits| vec![fix("Migrate to `configurations`".into(), true, edits)])
+                .unwrap_or_default()
         }
-        Code::HEALTH_INTERFACE_NOT_FOUND | Code::METRICS_INTERFACE_NOT_FOUND => {
+        (Code::SCHEMA_VIOLATION, Some(Detail::MissingKeys(_))) => {
+            insert_missing(text, tree, analysis, &finding.path).into_iter().collect()
+        }
+        (Code::UNSUPPORTED_PACTO_VERSION, _) => {
+            quote_version(tree).map(|(title, edit)| vec![fix(title, true, vec![edit])]).unwrap_or_default()
+        }
+        (Code::HEALTH_INTERFACE_NOT_FOUND | Code::METRICS_INTERFACE_NOT_FOUND, _) => {
             closest_interfaces(tree, analysis, &finding.path)
                 .into_iter()
                 .enumerate()
-                .map(|(idx, (name, span))| fix(format!("Change to `{name}`"), idx == 0, vec![(span, name)]))
+                .map(|(idx, (name, edit))| fix(format!("Change to `{name}`"), idx == 0, vec![edit]))
                 .collect()
         }
-        Code::STATELESS_PERSISTENT_CONFLICT => {
+        (Code::STATELESS_PERSISTENT_CONFLICT, _) => {
             let mut out = Vec::new();
-            if let Some(span) = value_span(tree, "runtime.state.persistence.durability") {
+            if let Some(span) =
+                value_span(tree, &Path::root().key("runtime").key("state").key("persistence").key("durability"))
+            {
                 out.push(fix("Set durability to `ephemeral`".into(), false, vec![(span, "ephemeral".into())]));
             }
-            if let Some(span) = value_span(tree, "runtime.state.type") {
+            if let Some(span) = value_span(tree, &Path::root().key("runtime").key("state").key("type")) {
                 out.push(fix("Set state type to `stateful`".into(), false, vec![(span, "stateful".into())]));
             }
             out
         }
-        Code::SCALING_MIN_EXCEEDS_MAX => {
-            let (Some(min), Some(max)) = (raw_value(text, tree, "scaling.min"), raw_value(text, tree, "scaling.max"))
-            else {
-                return Vec::new();
-            };
-            vec![fix("Swap `min` and `max`".into(), true, vec![(min.0, max.1), (max.0, min.1)])]
-        }
-        Code::READINESS_CHECK_EXPIRED => {
+        (Code::SCALING_MIN_EXCEEDS_MAX, _) => swap_scaling(text, tree)
+            .map(|edits| vec![fix("Swap `min` and `max`".into(), true, edits)])
+            .unwrap_or_default(),
+        (Code::READINESS_CHECK_EXPIRED, _) => {
             let renewed = today.add_days(RENEW_DAYS).to_string();
-            value_span(tree, &path)
+            value_span(tree, &finding.path)
                 .map(|span| {
                     vec![fix(
                         format!("Extend to {renewed} ({RENEW_DAYS} days from today)"),
@@ -104,12 +119,11 @@ fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, 
                 })
                 .unwrap_or_default()
         }
-        Code::SCHEMA_VIOLATION if finding.message.contains("is missing the required key") => {
-            insert_missing(text, tree, analysis, &finding.path).into_iter().collect()
-        }
-        Code::PORT_REQUIRED => {
+        (Code::PORT_REQUIRED, _) => {
             let Some(item) = finding.path.parent() else { return Vec::new() };
-            let port = if path.contains("interfaces") && interface_kind(analysis, &item) == Some(InterfaceType::Grpc) {
+            let in_interfaces =
+                matches!(item.segments(), [Segment::Key(list), Segment::Index(_)] if &**list == "interfaces");
+            let port = if in_interfaces && interface_kind(analysis, &item) == Some(InterfaceType::Grpc) {
                 "9090"
             } else {
                 "8080"
@@ -118,9 +132,6 @@ fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, 
                 .map(|edit| vec![fix(format!("Add `port: {port}`"), true, vec![edit])])
                 .unwrap_or_default()
         }
-        Code::SCHEMA_VIOLATION if path == "configuration" => migrate_configuration(text, tree)
-            .map(|edits| vec![fix("Migrate to `configurations`".into(), true, edits)])
-            .unwrap_or_default(),
         _ => Vec::new(),
     }
 }
@@ -140,58 +151,64 @@ fn source_actions(text: &str, tree: &Tree, analysis: &Analysis, today: Date) -> 
         }
     }
     if !has_readiness && analysis.version.is_some() {
-        let newline = newline(text);
         let expires = today.add_days(RENEW_DAYS);
+        let name = service_name(tree).filter(|it| is_url_segment(it)).unwrap_or_else(|| "service".into());
         let skeleton = format!(
-            "readiness:{newline}  minScore: 100{newline}  checks:{newline}    - id: dashboard{newline}      type: url{newline}      evidence: https://dashboards.example.com/{name}{newline}      weight: 100{newline}      expires: \"{expires}\"{newline}",
-            name = service_name(tree).unwrap_or_else(|| "service".into())
+            "\n{{i}}minScore: 100\n{{i}}checks:\n{{i}}  - id: dashboard\n{{i}}    type: url\n{{i}}    evidence: https://dashboards.example.com/{name}\n{{i}}    weight: 100\n{{i}}    expires: \"{expires}\""
         );
         let mut edits = Vec::new();
         if analysis.version == Some(SchemaVersion::V1_0) {
             edits.extend(bump_version(tree));
         }
-        let end = text.len();
-        let prefix = if text.is_empty() || text.ends_with('\n') { String::new() } else { newline.to_string() };
-        edits.push((end..end, format!("{prefix}{skeleton}")));
-        out.push(Action {
-            title: "Add readiness section".into(),
-            kind: ActionKind::Source,
-            fixes: Vec::new(),
-            preferred: false,
-            edits,
-        });
+        // After the last top-level key: appending to the file could land in a later document.
+        if let Some(edit) = insert_keys(text, tree, &Path::root(), &[("readiness", skeleton)]) {
+            edits.push(edit);
+            out.push(Action {
+                title: "Add readiness section".into(),
+                kind: ActionKind::Source,
+                fixes: Vec::new(),
+                preferred: false,
+                edits,
+            });
+        }
     }
     out
 }
 
-/// `pactoVersion: "1.0"` → `"1.1"`, keeping the quote style.
+/// `pactoVersion: "1.0"` → `"1.1"`, keeping anchors, tags and the quote style. Only for a string
+/// version; an unquoted number is [`quote_version`]'s case.
 fn bump_version(tree: &Tree) -> Option<(Range<usize>, String)> {
     let node = tree.get(&Path::root().key("pactoVersion"))?;
-    let span = tree.span(node);
-    match tree.scalar(node)?.style {
-        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Some((span.start + 1..span.end - 1, "1.1".into())),
-        _ => Some((span, "\"1.1\"".into())),
+    let span = tree.text_span(node)?;
+    let scalar = tree.scalar(node)?;
+    if !scalar_to_json(scalar).is_string() || matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded) {
+        return None;
+    }
+    // Quotes or a tag already make `1.1` a string; a plain untagged one needs quotes.
+    match (scalar.style, &scalar.tag) {
+        (ScalarStyle::Plain, None) => Some((span, "\"1.1\"".into())),
+        _ => Some((span, "1.1".into())),
     }
 }
 
-/// An unquoted `pactoVersion: 1.0` (a YAML number) → `"1.0"`.
-fn quote_version(text: &str, tree: &Tree) -> Option<(String, (Range<usize>, String))> {
+/// An unquoted `pactoVersion: 1.0` (a YAML number) → `"1.0"`, after any anchor.
+fn quote_version(tree: &Tree) -> Option<(String, (Range<usize>, String))> {
     let node = tree.get(&Path::root().key("pactoVersion"))?;
+    let span = tree.text_span(node)?;
     let scalar = tree.scalar(node)?;
-    if scalar.style != ScalarStyle::Plain || !matches!(&*scalar.value, "1.0" | "1.1" | "1") {
+    // A tag (`!!float 1.0`) would keep even a quoted value a number.
+    if scalar.style != ScalarStyle::Plain || scalar.tag.is_some() || !matches!(&*scalar.value, "1.0" | "1.1" | "1") {
         return None;
     }
-    let span = tree.span(node);
-    let written = &text[span.clone()];
-    let version = if written == "1" { "1.0" } else { written };
+    let version = if &*scalar.value == "1" { "1.0" } else { &scalar.value };
     Some((format!("Quote pactoVersion: \"{version}\""), (span, format!("\"{version}\""))))
 }
 
-/// Declared interface names that fit the probe, closest to the written one first.
-fn closest_interfaces(tree: &Tree, analysis: &Analysis, path: &Path) -> Vec<(String, Range<usize>)> {
+/// Declared interface names that fit the probe, closest to the written one first, each with the
+/// edit that writes it in place of the written one.
+fn closest_interfaces(tree: &Tree, analysis: &Analysis, path: &Path) -> Vec<(String, (Range<usize>, String))> {
     let Some(node) = tree.get(path) else { return Vec::new() };
     let written = tree.scalar_str(node).unwrap_or("");
-    let span = super::navigation::inner_span(tree, node);
     let Some(contract) = &analysis.contract else { return Vec::new() };
     let mut candidates: Vec<(usize, String)> = contract
         .interfaces
@@ -201,18 +218,39 @@ fn closest_interfaces(tree: &Tree, analysis: &Analysis, path: &Path) -> Vec<(Str
         .map(|name| (crate::core::structural::edit_distance(written, &name), name))
         .collect();
     candidates.sort();
+    candidates.dedup();
     candidates.truncate(3);
-    candidates.into_iter().map(|(_, name)| (name, span.clone())).collect()
+    candidates.into_iter().filter_map(|(_, name)| Some((name.clone(), set_string(tree, node, &name)?))).collect()
 }
 
-/// Adds the required keys the object at `path` lacks, with placeholder values that validate.
+/// Swaps the numbers of `scaling.min` and `scaling.max`; each side keeps its anchor, tag and quotes.
+fn swap_scaling(text: &str, tree: &Tree) -> Option<Vec<(Range<usize>, String)>> {
+    let side = |key: &str| {
+        let node = tree.get(&Path::root().key("scaling").key(key))?;
+        let span = tree.text_span(node)?;
+        Some((tree.scalar(node)?.style, text.get(span.clone())?.to_string(), span))
+    };
+    let (min_style, min_text, min_span) = side("min")?;
+    let (max_style, max_text, max_span) = side("max")?;
+    let swappable = matches!(min_style, ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
+    (swappable && min_style == max_style && min_span != max_span)
+        .then(|| vec![(min_span, max_text), (max_span, min_text)])
+}
+
+/// Adds the required keys the object at `path` lacks (every missing-key finding about it), with
+/// placeholder values that validate.
 fn insert_missing(text: &str, tree: &Tree, analysis: &Analysis, path: &Path) -> Option<Action> {
     let version = analysis.version?;
-    let node = version.node_at(path)?;
-    let required: Vec<&str> = node.get("required")?.as_array()?.iter().filter_map(Value::as_str).collect();
-    let present = analysis.document.as_ref().and_then(|doc| path.lookup(doc)).and_then(Value::as_object);
-    let missing: Vec<&str> =
-        required.into_iter().filter(|key| !present.is_some_and(|object| object.contains_key(*key))).collect();
+    let mut missing: Vec<&str> = Vec::new();
+    for finding in analysis.findings.iter().filter(|it| it.path == *path) {
+        if let Some(Detail::MissingKeys(keys)) = &finding.detail {
+            for key in keys {
+                if !missing.contains(&key.as_str()) {
+                    missing.push(key);
+                }
+            }
+        }
+    }
     if missing.is_empty() {
         return None;
     }
@@ -269,49 +307,86 @@ fn placeholder(version: SchemaVersion, path: &Path, document: Option<&Value>) ->
     }
 }
 
-/// One edit inserting `key: value` lines into the mapping at `path`, after its last entry, at the
-/// indentation of its keys. Values may hold `{i}` for the child indentation and `\n` for new lines.
+/// One edit inserting `key: value` entries into the mapping at `path`. In a block mapping they
+/// go after its last entry, one a line at the indentation of its keys; values may hold `{i}` for
+/// the child indentation and `\n` for new lines. In a flow mapping (`{a: 1}`) they go before the
+/// closing brace, when every value fits on one line. `None` when the value at `path` is an alias
+/// (its keys live at the anchor) or a non-empty scalar.
 fn insert_keys(text: &str, tree: &Tree, path: &Path, keys: &[(&str, String)]) -> Option<(Range<usize>, String)> {
     let newline = newline(text);
-    let (anchor, indent) = match tree.get(path).and_then(|node| tree.mapping(node).map(|it| (node, it))) {
-        Some((_, entries)) if !entries.is_empty() => {
-            let first = entries.first()?;
-            let last = entries.last()?;
+    let node = tree.get(path);
+    if let Some(node) = node
+        && let NodeKind::Mapping(entries) = &tree.node(node).kind
+    {
+        let span = tree.span(node);
+        let content = span.start + skip_properties(text.get(span.clone())?);
+        let is_flow =
+            text[content..].starts_with('{') && entries.first().is_none_or(|it| tree.span(it.key).start > content);
+        if is_flow {
+            if keys.iter().any(|(_, value)| value.contains('\n')) {
+                return None;
+            }
+            let pairs: Vec<String> = keys.iter().map(|(key, value)| format!("{key}: {value}")).collect();
+            return Some(match entries.last() {
+                Some(last) => {
+                    let end = tree.span(last.value).end.max(tree.span(last.key).end);
+                    (end..end, format!(", {}", pairs.join(", ")))
+                }
+                None => (content + 1..content + 1, pairs.join(", ")),
+            });
+        }
+        if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
             let column = column_of(text, tree.span(first.key).start);
-            (tree.span(last.value).end.max(tree.span(last.key).end), column)
+            let end = tree.span(last.value).end.max(tree.span(last.key).end);
+            return Some(block_insert(text, end, column, keys, newline));
         }
-        // An empty or null value (`runtime:`): insert below its key, one level deeper.
-        _ => {
-            let key = tree.key_node(path)?;
-            let column = column_of(text, tree.span(key).start);
-            let value_end = tree.get(path).map_or(tree.span(key).end, |it| tree.span(it).end.max(tree.span(key).end));
-            (value_end, column + 2)
-        }
-    };
-    let line_end = text[anchor..].find(['\n', '\r']).map_or(text.len(), |it| anchor + it);
-    let pad = " ".repeat(indent);
-    let child = " ".repeat(indent + 2);
+    }
+    // An empty value (`runtime:`, or `runtime: &r`): insert below its key, one level deeper.
+    if node.is_some_and(|it| tree.text_span(it).is_none_or(|span| !span.is_empty())) {
+        return None;
+    }
+    let key = tree.key_node(path)?;
+    let column = column_of(text, tree.span(key).start);
+    let value_end = node.map_or(tree.span(key).end, |it| tree.span(it).end.max(tree.span(key).end));
+    Some(block_insert(text, value_end, column + 2, keys, newline))
+}
+
+/// `key: value` lines at `column`, inserted at the end of the line holding `after`.
+fn block_insert(
+    text: &str,
+    after: usize,
+    column: usize,
+    keys: &[(&str, String)],
+    newline: &str,
+) -> (Range<usize>, String) {
+    let line_end = text[after..].find(['\n', '\r']).map_or(text.len(), |it| after + it);
+    let pad = " ".repeat(column);
+    let child = " ".repeat(column + 2);
     let mut inserted = String::new();
     for (key, value) in keys {
         let value = value.replace('\n', newline).replace("{i}", &child);
         let separator = if value.starts_with(newline) { ":" } else { ": " };
         inserted.push_str(&format!("{newline}{pad}{key}{separator}{value}"));
     }
-    Some((line_end..line_end, inserted))
+    (line_end..line_end, inserted)
 }
 
-/// Rewrites a singular `configuration:` mapping into a `configurations:` list with one named entry.
+/// Rewrites a singular `configuration:` block mapping into a `configurations:` list with one
+/// named entry. Not offered when the mapping carries an anchor or tag (they would move to the list).
 fn migrate_configuration(text: &str, tree: &Tree) -> Option<Vec<(Range<usize>, String)>> {
     let path = Path::root().key("configuration");
     let key = tree.key_node(&path)?;
     let value = tree.get(&path)?;
-    let entries = tree.mapping(value)?;
-    let newline = newline(text);
-    let mut edits = vec![(tree.span(key), "configurations".to_string())];
+    let NodeKind::Mapping(entries) = &tree.node(value).kind else { return None };
     let first = entries.first()?;
-    let column = column_of(text, tree.span(first.key).start);
-    // `- name: default` goes before the first key; every other line of the block moves two columns.
     let first_start = tree.span(first.key).start;
+    if tree.span(value).start != first_start {
+        return None;
+    }
+    let newline = newline(text);
+    let mut edits = vec![(tree.text_span(key)?, "configurations".to_string())];
+    let column = column_of(text, first_start);
+    // `- name: default` goes before the first key; every other line of the block moves two columns.
     edits.push((first_start..first_start, format!("- name: default{newline}{}  ", " ".repeat(column))));
     let block_end = tree.span(value).end;
     let mut offset = text[first_start..block_end].find(['\n', '\r']).map(|it| first_start + it);
@@ -346,17 +421,31 @@ fn interface_kind(analysis: &Analysis, item: &Path) -> Option<InterfaceType> {
     analysis.contract.as_ref()?.interfaces.get(*index)?.kind
 }
 
-/// The span of a scalar's text (inside its quotes).
-fn value_span(tree: &Tree, path: &str) -> Option<Range<usize>> {
-    let node = tree.get(&Path::parse(path)?)?;
-    matches!(tree.node(node).kind, NodeKind::Scalar(_)).then(|| super::navigation::inner_span(tree, node))
+/// The span of the own text of the scalar at `path` (see [`Tree::text_span`]); `None` for an
+/// alias, whose text must stay a reference.
+fn value_span(tree: &Tree, path: &Path) -> Option<Range<usize>> {
+    tree.text_span(tree.get(path)?)
 }
 
-/// A scalar's span and its source text.
-fn raw_value(text: &str, tree: &Tree, path: &str) -> Option<(Range<usize>, String)> {
-    let node: NodeId = tree.get(&Path::parse(path)?)?;
-    let span = tree.span(node);
-    Some((span.clone(), text.get(span)?.to_string()))
+/// The edit that makes the scalar `node` read the string `value`: written in the scalar's own
+/// style when it can be, else double-quoted. Anchors and tags stay; `None` for an alias.
+fn set_string(tree: &Tree, node: NodeId, value: &str) -> Option<(Range<usize>, String)> {
+    let span = tree.text_span(node)?;
+    let quote = match tree.scalar(node)?.style {
+        ScalarStyle::DoubleQuoted => Some('"'),
+        ScalarStyle::SingleQuoted => Some('\''),
+        _ => None,
+    };
+    match in_quote(value, quote) {
+        Some(written) => Some((span, written)),
+        // Single quotes cannot hold it: swap them for double ones, which can hold escapes.
+        None => Some((span.start.checked_sub(1)?..span.end + 1, format!("\"{}\"", escape_double(value)))),
+    }
+}
+
+/// Whether a service name can go into the placeholder evidence URL as it is.
+fn is_url_segment(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// The file's line break: CRLF when it uses CRLF.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::core::date::Date;
 use crate::core::ide::cursor::{Cursor, CursorKind, cursor};
-use crate::core::ide::describe;
+use crate::core::ide::{describe, scalar};
 use crate::core::model::{Contract, InterfaceType};
 use crate::core::path::{Path, Segment};
 use crate::core::schema::{SchemaVersion, enum_description};
@@ -212,7 +212,8 @@ fn value_items(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote
                     None => kind.to_string(),
                 };
                 let documentation = describe::interface_markdown(it);
-                Some(value(name.clone(), Kind::Reference, Some(detail), Some(documentation), name))
+                let insert = scalar::in_quote(&name, quote)?;
+                Some(value(name, Kind::Reference, Some(detail), Some(documentation), insert))
             })
             .collect();
     }
@@ -221,7 +222,10 @@ fn value_items(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote
             .bundle_files
             .iter()
             .filter(|file| extensions.is_empty() || extensions.iter().any(|ext| file.ends_with(ext)))
-            .map(|file| value(file.clone(), Kind::File, Some("bundle file".into()), None, file.clone()))
+            .filter_map(|file| {
+                let insert = scalar::in_quote(file, quote)?;
+                Some(value(file.clone(), Kind::File, Some("bundle file".into()), None, insert))
+            })
             .collect();
     }
     if matches!(path.segments().last(), Some(Segment::Key(key)) if &**key == "expires")

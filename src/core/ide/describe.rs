@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::core::ide::markdown;
 use crate::core::model::{Interface, InterfaceType};
 use crate::core::path::{Path, Segment};
 use crate::core::schema::{SchemaVersion, enum_description};
@@ -62,7 +63,8 @@ pub fn key_markdown(version: SchemaVersion, path: &Path) -> Option<String> {
             .and_then(Value::as_array)
             .is_some_and(|it| it.iter().any(|key| key.as_str() == Some(name.as_str())))
     });
-    let mut out = format!("**{name}** — {}\n", type_line(version, path, required));
+    // The key can be the user's own (under `metadata`); the type line comes from the schema.
+    let mut out = format!("**{}** — {}\n", markdown::escape(&name), type_line(version, path, required));
     if let Some(description) = version.description(path) {
         out.push_str(&format!("\n{description}\n"));
     }
@@ -70,13 +72,13 @@ pub fn key_markdown(version: SchemaVersion, path: &Path) -> Option<String> {
         out.push('\n');
         for option in options.iter().filter_map(Value::as_str) {
             match enum_description(node, option) {
-                Some(meaning) => out.push_str(&format!("- `{option}`: {meaning}\n")),
-                None => out.push_str(&format!("- `{option}`\n")),
+                Some(meaning) => out.push_str(&format!("- {}: {meaning}\n", markdown::code(option))),
+                None => out.push_str(&format!("- {}\n", markdown::code(option))),
             }
         }
     }
     if let Some(pattern) = node.get("pattern").and_then(Value::as_str) {
-        out.push_str(&format!("\nPattern: `{pattern}`\n"));
+        out.push_str(&format!("\nPattern: {}\n", markdown::code(pattern)));
     }
     Some(out)
 }
@@ -90,9 +92,9 @@ pub fn interface_markdown(interface: &Interface) -> String {
         facts.push(format!("port {port}"));
     }
     facts.push(interface.visibility.clone().unwrap_or_else(|| "internal".into()));
-    let mut out = format!("**{name}** — {}", facts.join(" · "));
+    let mut out = format!("**{}** — {}", markdown::escape(name), markdown::escape(&facts.join(" · ")));
     if let Some(contract) = &interface.contract {
-        out.push_str(&format!("\n\nContract: `{contract}`"));
+        out.push_str(&format!("\n\nContract: {}", markdown::code(contract)));
     }
     out
 }

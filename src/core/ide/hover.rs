@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::core::date::Date;
-use crate::core::ide::describe;
+use crate::core::ide::{describe, markdown};
 use crate::core::model::Contract;
 use crate::core::path::{Path, Segment};
 use crate::core::readiness::{self, CheckStatus};
@@ -34,14 +34,14 @@ pub fn hover(
     {
         match contract.interface(name) {
             Some(interface) => sections.push(describe::interface_markdown(interface)),
-            None => sections.push(format!("No interface named `{name}` is declared.")),
+            None => sections.push(format!("No interface named {} is declared.", markdown::code(name))),
         }
     } else if hit.role == Role::Value
         && let Some(value) = tree.scalar_str(hit.node)
         && let Some(node) = version.node_at(&hit.path)
         && let Some(meaning) = enum_description(node, value)
     {
-        sections.push(format!("`{value}`: {meaning}"));
+        sections.push(format!("{}: {meaning}", markdown::code(value)));
     } else if let Some(markdown) = describe::key_markdown(version, &hit.path) {
         sections.push(markdown);
     }
@@ -74,8 +74,8 @@ fn readiness_section(contract: &Contract, path: &Path, today: Date) -> Option<St
     };
     let gate = if report.passing { "passes" } else { "fails" };
     Some(format!(
-        "Readiness check `{}`: {status}; weight {}.\n\nSection score **{}** / minScore {} — the gate {gate} ({} current, {} expired, {} invalid).",
-        check.id.as_deref().unwrap_or("?"),
+        "Readiness check {}: {status}; weight {}.\n\nSection score **{}** / minScore {} — the gate {gate} ({} current, {} expired, {} invalid).",
+        markdown::code(check.id.as_deref().unwrap_or("?")),
         check.weight,
         report.score,
         report.min_score,

@@ -2,8 +2,9 @@
 
 use std::ops::Range;
 
+use crate::core::ide::scalar::is_plain_string;
 use crate::core::path::{Path, Segment};
-use crate::core::yaml::{NodeId, Role, ScalarStyle, Tree};
+use crate::core::yaml::{NodeId, Role, Tree};
 
 /// Where a definition lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,27 +31,18 @@ pub fn definition(tree: &Tree, offset: usize) -> Option<Target> {
     let value = tree.scalar_str(hit.node)?;
     if REFERENCES.contains(&text.as_str()) {
         let declaration = interface_declarations(tree).into_iter().find(|(name, _)| name == value)?;
-        return Some(Target::Here(inner_span(tree, declaration.1)));
+        return Some(Target::Here(shown_span(tree, declaration.1)));
     }
     is_file_path(&hit.path).then(|| Target::File(value.to_string()))
 }
 
-/// Every occurrence of the interface name under the cursor: its declaration and references.
+/// Every occurrence of the interface name under the cursor: its declaration and references
+/// (an alias such as `*api` is an occurrence too, shown as the alias).
 pub fn references(tree: &Tree, offset: usize) -> Option<(String, Vec<Range<usize>>)> {
     let name = name_at(tree, offset)?;
-    let mut ranges: Vec<Range<usize>> = interface_declarations(tree)
-        .into_iter()
-        .filter(|(it, _)| *it == name)
-        .map(|(_, node)| inner_span(tree, node))
-        .collect();
-    for reference in REFERENCES {
-        if let Some(node) = Path::parse(reference).and_then(|path| tree.get(&path))
-            && tree.scalar_str(node) == Some(name.as_str())
-        {
-            ranges.push(inner_span(tree, node));
-        }
-    }
-    ranges.sort_by_key(|it| it.start);
+    let mut ranges: Vec<Range<usize>> = occurrences(tree, &name).into_iter().map(|it| shown_span(tree, it)).collect();
+    ranges.sort_by_key(|it| (it.start, it.end));
+    ranges.dedup();
     Some((name, ranges))
 }
 
@@ -58,33 +50,62 @@ pub fn references(tree: &Tree, offset: usize) -> Option<(String, Vec<Range<usize
 pub fn prepare_rename(tree: &Tree, offset: usize) -> Option<(Range<usize>, String)> {
     let name = name_at(tree, offset)?;
     let hit = tree.locate(offset)?;
-    Some((inner_span(tree, hit.node), name))
+    Some((shown_span(tree, hit.node), name))
 }
 
 /// The edits that rename the interface under the cursor everywhere; `Err` says why not.
+///
+/// Each edit replaces a name's own text, so anchors, tags and quotes stay as they were. An alias
+/// (`interface: *api` where `name: &api public-api`) is never edited: renaming the anchored
+/// name already changes what the alias reads. An alias of some other value cannot follow a
+/// rename without changing that value too, so the rename is refused.
 pub fn rename(tree: &Tree, offset: usize, new_name: &str) -> Result<Vec<(Range<usize>, String)>, String> {
     if !is_plain_string(new_name) {
         return Err(format!(
             "`{new_name}` would not stay a plain YAML string here; use a name like `public-api` (letters, digits, `-`, `_`, `.`)"
         ));
     }
-    let (old, ranges) = references(tree, offset).ok_or("not an interface name")?;
+    let old = name_at(tree, offset).ok_or("not an interface name")?;
     if interface_declarations(tree).iter().any(|(it, _)| it == new_name) && new_name != old {
         return Err(format!("an interface named `{new_name}` already exists"));
     }
-    Ok(ranges.into_iter().map(|range| (range, new_name.to_string())).collect())
+    let nodes = occurrences(tree, &old);
+    let mut edits = Vec::new();
+    for node in &nodes {
+        match tree.text_span(*node) {
+            Some(span) => edits.push((span, new_name.to_string())),
+            None if nodes.contains(&tree.resolve(*node)) => {}
+            None => {
+                return Err(format!(
+                    "`{old}` is also read through an alias of a value that is not an interface name; rename it by hand"
+                ));
+            }
+        }
+    }
+    edits.sort_by_key(|(span, _)| (span.start, span.end));
+    edits.dedup();
+    Ok(edits)
 }
 
-/// Whether `name` can be written unquoted (or inside existing quotes) and still read back as that
-/// same string: no YAML indicators, no spaces at the ends, not a number, boolean or null.
-fn is_plain_string(name: &str) -> bool {
-    if name.is_empty() || name.trim() != name || name.contains(['"', '\'', '\\', '\n', '\r', '\t']) {
-        return false;
+/// The nodes that hold the interface name `name`: declarations, then references (deduplicated:
+/// merge keys can make two paths read the same node).
+fn occurrences(tree: &Tree, name: &str) -> Vec<NodeId> {
+    let mut nodes: Vec<NodeId> =
+        interface_declarations(tree).into_iter().filter(|(it, _)| it == name).map(|(_, node)| node).collect();
+    for reference in REFERENCES {
+        if let Some(node) = Path::parse(reference).and_then(|path| tree.get(&path))
+            && tree.scalar_str(node) == Some(name)
+            && !nodes.contains(&node)
+        {
+            nodes.push(node);
+        }
     }
-    let parsed = crate::core::yaml::parse(&format!("k: {name}\n"));
-    parsed.problems.is_empty()
-        && parsed.tree.document_json().ok().and_then(|it| it.get("k").cloned())
-            == Some(serde_json::Value::String(name.into()))
+    nodes
+}
+
+/// What to show for a value: its own text, or the whole alias.
+fn shown_span(tree: &Tree, node: NodeId) -> Range<usize> {
+    tree.text_span(node).unwrap_or_else(|| tree.span(node))
 }
 
 /// The interface name at `offset`: a declaration (`interfaces[i].name`) or a reference.
@@ -118,13 +139,4 @@ fn interface_declarations(tree: &Tree) -> Vec<(String, NodeId)> {
 fn is_file_path(path: &Path) -> bool {
     matches!(path.segments(), [Segment::Key(list), Segment::Index(_), Segment::Key(key)]
         if FILE_FIELDS.contains(&(&**list, &**key)))
-}
-
-/// A scalar's span without its quotes.
-pub fn inner_span(tree: &Tree, node: NodeId) -> Range<usize> {
-    let span = tree.span(node);
-    match tree.scalar(node).map(|it| it.style) {
-        Some(ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) if span.len() >= 2 => span.start + 1..span.end - 1,
-        _ => span,
-    }
 }

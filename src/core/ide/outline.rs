@@ -174,7 +174,10 @@ pub fn links(tree: &Tree) -> Vec<(Range<usize>, LinkTarget)> {
             if let Some(entry) = tree.entry(item, key)
                 && let Some(value) = tree.scalar_str(entry.value).filter(|it| !it.is_empty() && !it.contains("://"))
             {
-                out.push((super::navigation::inner_span(tree, entry.value), LinkTarget::BundleFile(value.to_string())));
+                out.push((
+                    tree.text_span(entry.value).unwrap_or_else(|| tree.span(entry.value)),
+                    LinkTarget::BundleFile(value.to_string()),
+                ));
             }
         }
     }
@@ -184,7 +187,10 @@ pub fn links(tree: &Tree) -> Vec<(Range<usize>, LinkTarget)> {
             && let Some(value) =
                 tree.scalar_str(entry.value).filter(|it| it.starts_with("https://") || it.starts_with("http://"))
         {
-            out.push((super::navigation::inner_span(tree, entry.value), LinkTarget::Url(value.to_string())));
+            out.push((
+                tree.text_span(entry.value).unwrap_or_else(|| tree.span(entry.value)),
+                LinkTarget::Url(value.to_string()),
+            ));
         }
     }
     out.sort_by_key(|it| it.0.start);

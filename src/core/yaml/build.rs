@@ -1,6 +1,7 @@
 //! Builds a [`Tree`] from saphyr-parser's event stream, converting its character offsets to bytes.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
 
@@ -41,10 +42,11 @@ pub fn parse(text: &str) -> Parsed {
             // Later documents are still scanned for syntax errors, but not kept.
             _ if documents > 1 => {}
             Event::Scalar(value, style, anchor, tag) => {
-                let span = builder.scalar_span(span, style);
+                let (span, text) = builder.scalar_span(span, style);
                 let scalar = Scalar {
                     value: value.as_ref().into(),
                     style: convert_style(style),
+                    text,
                     tag: tag.map(|it| {
                         if it.is_yaml_core_schema() {
                             format!("!!{}", it.suffix).into()
@@ -140,33 +142,42 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn span(&mut self, span: Span) -> std::ops::Range<usize> {
+    fn span(&mut self, span: Span) -> Range<usize> {
         let start = self.offsets.byte(span.start.index());
         let end = self.offsets.byte(span.end.index());
         start..end.max(start)
     }
 
-    /// Block scalars' spans run on over the following indentation; trim it off.
-    fn scalar_span(&mut self, span: Span, style: SaphyrStyle) -> std::ops::Range<usize> {
+    /// A scalar's span (from its anchor or tag, if any) and the span of its own text (after the
+    /// anchor and tag, inside the quotes). Block scalars' spans run on over the following
+    /// indentation and quoted ones over trailing blanks and a comment; both are trimmed off.
+    fn scalar_span(&mut self, span: Span, style: SaphyrStyle) -> (Range<usize>, Range<usize>) {
         let range = self.span(span);
+        let content = range.start + skip_properties(&self.text[range.clone()]);
         match style {
             SaphyrStyle::Literal | SaphyrStyle::Folded => {
-                let trimmed = self.text[range.clone()].trim_end().len();
-                block_indicator(self.text, range.start).unwrap_or(range.start)..range.start + trimmed
+                let end = range.start + self.text[range.clone()].trim_end().len();
+                // With an anchor or tag the span starts at them, else after the indicator's line.
+                let indicator = match self.text[content..].starts_with(['|', '>']) {
+                    true => content,
+                    false => block_indicator(self.text, range.start).unwrap_or(range.start),
+                };
+                (range.start.min(indicator)..end, indicator.min(end)..end)
             }
             SaphyrStyle::Plain => {
-                let trimmed = self.text[range.clone()].trim_end().len();
-                range.start..range.start + trimmed
+                let end = range.start + self.text[range.clone()].trim_end().len();
+                (range.start..end, content.min(end)..end)
             }
-            // The parser's span of a quoted scalar runs on over trailing blanks and a comment.
             SaphyrStyle::SingleQuoted | SaphyrStyle::DoubleQuoted => {
-                let end = closing_quote(&self.text[range.clone()]).map_or(range.end, |it| range.start + it);
-                range.start..end
+                let end = closing_quote(&self.text[content..range.end]).map_or(range.end, |it| content + it);
+                // Quotes are one byte each; an unterminated scalar (a syntax error) has no closing one.
+                let inner = (content + 1).min(end)..end.saturating_sub(1).max((content + 1).min(end));
+                (range.start..end, inner)
             }
         }
     }
 
-    fn push(&mut self, kind: NodeKind, span: std::ops::Range<usize>) -> NodeId {
+    fn push(&mut self, kind: NodeKind, span: Range<usize>) -> NodeId {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node { kind, span });
         id
@@ -314,6 +325,25 @@ fn closing_quote(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The length of a node's properties at the start of `text`: its anchor (`&a`) and tag (`!!str`,
+/// `!custom`, `!<tag:yaml.org,2002:str>`) in either order, with the blanks, line breaks and
+/// comments after them. What follows is the node's own text.
+pub fn skip_properties(text: &str) -> usize {
+    let mut at = 0;
+    loop {
+        let rest = &text[at..];
+        let token = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        let blanks = rest.len() - token.len();
+        let len = match token.as_bytes().first() {
+            Some(b'!') if token.starts_with("!<") => token.find('>').map_or(token.len(), |it| it + 1),
+            Some(b'&' | b'!') => token.find([' ', '\t', '\r', '\n', ',', '[', ']', '{', '}']).unwrap_or(token.len()),
+            Some(b'#') if blanks > 0 => token.find(['\r', '\n']).unwrap_or(token.len()),
+            _ => return at + blanks,
+        };
+        at += blanks + len;
+    }
 }
 
 /// The offset of the `|` or `>` that introduces a block scalar whose content starts at `start`.

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use crate::core::path::{Path, Segment};
 
-pub use build::parse;
+pub use build::{parse, skip_properties};
 pub use json::{JsonError, scalar_to_json};
 
 /// Index of a node in [`Tree::nodes`].
@@ -46,6 +46,9 @@ pub enum NodeKind {
 pub struct Scalar {
     pub value: Box<str>,
     pub style: ScalarStyle,
+    /// The scalar's own text: after any anchor and tag, inside the quotes; a block scalar from
+    /// its `|` or `>` indicator on. Read it through [`Tree::text_span`].
+    text: Range<usize>,
     /// A core tag such as `!!str`, or a local tag as written.
     pub tag: Option<Box<str>>,
 }
@@ -225,6 +228,16 @@ impl Tree {
 
     pub fn span(&self, id: NodeId) -> Range<usize> {
         self.node(id).span.clone()
+    }
+
+    /// The span of a scalar's own text, the part an edit of its value replaces: after any anchor
+    /// (`&a`) and tag (`!!str`), inside its quotes; a block scalar from its `|` or `>` on.
+    /// `None` for aliases (`*a`, whose text must stay a reference to its anchor) and collections.
+    pub fn text_span(&self, id: NodeId) -> Option<Range<usize>> {
+        match &self.node(id).kind {
+            NodeKind::Scalar(scalar) => Some(scalar.text.clone()),
+            _ => None,
+        }
     }
 
     /// The innermost key or value containing `offset` (ends inclusive), with its path.

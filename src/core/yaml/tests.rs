@@ -36,6 +36,31 @@ fn spans_of_keys_values_and_items() {
 }
 
 #[test]
+fn scalar_spans_start_at_anchor_and_tag_and_text_spans_after_them() {
+    let text = "a: &x val\nb: !!str 'v' # c\nc: &y !custom \"v\" # c\nd: !!str &z # c\n  val\ne: &w\nf: *x\ng: [&f q, !<tag:yaml.org,2002:str> r]\nh: &l |\n  block\ni: \"😀\"\n";
+    for text in [text.to_string(), text.replace('\n', "\r\n")] {
+        let parsed = parse(&text);
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        let tree = &parsed.tree;
+        let own = |p: &str| tree.text_span(tree.get(&path(p)).unwrap()).map(|it| &text[it]);
+        // The node spans the properties too; a quoted one no longer runs on over a comment.
+        assert_eq!(value_text(&text, tree, "a"), "&x val");
+        assert_eq!(value_text(&text, tree, "b"), "!!str 'v'");
+        assert_eq!(value_text(&text, tree, "c"), "&y !custom \"v\"");
+        assert_eq!(own("a"), Some("val"));
+        assert_eq!(own("b"), Some("v"));
+        assert_eq!(own("c"), Some("v"));
+        assert_eq!(own("d"), Some("val"));
+        assert_eq!(own("e"), Some(""));
+        assert_eq!(own("f"), None, "an alias has no text of its own");
+        assert_eq!(own("g[0]"), Some("q"));
+        assert_eq!(own("g[1]"), Some("r"));
+        assert_eq!(own("h").map(|it| it.replace('\r', "")), Some("|\n  block".into()));
+        assert_eq!(own("i"), Some("😀"));
+    }
+}
+
+#[test]
 fn spans_are_bytes_on_non_ascii_and_crlf() {
     let text = "service:\r\n  name: \"😀 名前\"\r\n  owner: équipe\r\nnext: 😀\r\n";
     let parsed = parse(text);
