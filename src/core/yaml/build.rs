@@ -283,7 +283,9 @@ impl<'a> Builder<'a> {
         while !self.stack.is_empty() {
             self.close(0, false);
         }
-        Parsed { tree: Tree { nodes: self.nodes, root: self.root }, problems: self.problems }
+        let mut tree = Tree { nodes: self.nodes, root: self.root, indexes: Default::default() };
+        tree.build_indexes();
+        Parsed { tree, problems: self.problems }
     }
 }
 

@@ -1,0 +1,46 @@
+//! Contracts a cloned repository could carry to hang, exhaust or fool the checker: many findings,
+//! huge values and integers beyond 64 bits. Each is checked through `analyze`, as the CLI and the
+//! server call it.
+
+use std::time::{Duration, Instant};
+
+use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
+use pacto_lsp::core::date;
+use pacto_lsp::core::finding::Code;
+use pacto_lsp::core::path::Segment;
+
+fn options() -> Options {
+    Options { today: date::parse_strict("2026-11-22").expect("a valid date"), readiness_gate: true, warn_days: 14 }
+}
+
+fn check(text: &str) -> Analysis {
+    analyze(text, &options(), &Environment::default())
+}
+
+/// 40,000 unknown keys, half under `service` and half at the top level: one `SCHEMA_VIOLATION` each,
+/// on its key, in seconds (locating a finding used to scan its whole mapping).
+#[test]
+fn forty_thousand_unknown_keys_are_each_reported_on_their_key() {
+    let count = 20_000;
+    let mut text = String::from("pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\n");
+    for index in 0..count {
+        text.push_str(&format!("  extra{index:05}: {index}\n"));
+    }
+    for index in 0..count {
+        text.push_str(&format!("extra{index:05}: {index}\n"));
+    }
+    let started = Instant::now();
+    let analysis = check(&text);
+    let elapsed = started.elapsed();
+    assert_eq!(analysis.findings.len(), 2 * count);
+    for finding in &analysis.findings {
+        assert_eq!(finding.code, Code::SCHEMA_VIOLATION, "{finding:?}");
+        let Some(Segment::Key(key)) = finding.path.segments().last() else { panic!("{finding:?}") };
+        assert!(key.starts_with("extra"), "{finding:?}");
+        assert_eq!(&text[finding.span.clone()], &**key, "{finding:?}");
+    }
+    let nested = analysis.findings.iter().filter(|it| it.path.to_string().starts_with("service.extra")).count();
+    assert_eq!(nested, count);
+    // About a second in a debug build; before the key index it took minutes.
+    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+}
