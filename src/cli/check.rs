@@ -8,6 +8,7 @@ use serde_json::json;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::core::bundle::{BundleRef, CONTRACT_FILE};
 use crate::core::check::{Environment, Options, analyze};
+use crate::clock;
 use crate::core::date::{self, Date};
 use crate::core::finding::{Finding, Severity};
 use crate::core::policy::LocalResolver;
@@ -197,7 +198,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     }
     let today = match today {
         Some(it) => it,
-        None => date::today_from_env()?,
+        None => clock::today_from_env()?,
     };
     Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days } })
 }
