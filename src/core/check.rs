@@ -186,6 +186,32 @@ fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
+/// The text of a contract file's bytes, or the finding that says why they are not text.
+///
+/// A UTF-8 byte order mark is dropped (YAML allows one; editors do not show it, so positions in the rest of
+/// the text are what the user sees). A UTF-16 or UTF-32 byte order mark gets a message naming the encoding;
+/// other bytes that are not UTF-8 get [`invalid_utf8`].
+pub fn decode(bytes: &[u8]) -> Result<&str, Finding> {
+    const BOMS: [(&[u8], &str); 4] = [
+        // UTF-32 LE first: its mark starts with the UTF-16 LE one.
+        (&[0xFF, 0xFE, 0x00, 0x00], "UTF-32 (little-endian)"),
+        (&[0x00, 0x00, 0xFE, 0xFF], "UTF-32 (big-endian)"),
+        (&[0xFF, 0xFE], "UTF-16 (little-endian)"),
+        (&[0xFE, 0xFF], "UTF-16 (big-endian)"),
+    ];
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some((_, encoding)) = BOMS.iter().find(|(mark, _)| bytes.starts_with(mark)) {
+        return Err(Finding {
+            code: Code::YAML_PARSE_ERROR,
+            severity: Code::YAML_PARSE_ERROR.severity(),
+            message: format!("the file is {encoding} encoded; YAML contracts must be saved as UTF-8"),
+            path: Path::root(),
+            span: 0..0,
+        });
+    }
+    std::str::from_utf8(bytes).map_err(|error| invalid_utf8(error.valid_up_to()))
+}
+
 /// The finding for a contract file that is not UTF-8 (YAML must be), at the first bad byte.
 pub fn invalid_utf8(valid_up_to: usize) -> Finding {
     Finding {
@@ -194,5 +220,52 @@ pub fn invalid_utf8(valid_up_to: usize) -> Finding {
         message: format!("the file is not valid UTF-8 (first bad byte at offset {valid_up_to})"),
         path: Path::root(),
         span: valid_up_to..valid_up_to,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode_utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
+        units.flat_map(|unit| if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() }).collect()
+    }
+
+    fn encode_utf32(text: &str, big_endian: bool) -> Vec<u8> {
+        let chars = std::iter::once(0xFEFF).chain(text.chars().map(u32::from));
+        chars.flat_map(|unit| if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() }).collect()
+    }
+
+    #[test]
+    fn decode_drops_a_utf8_byte_order_mark() {
+        let text = "pactoVersion: \"1.1\"\n";
+        assert_eq!(decode(format!("\u{feff}{text}").as_bytes()), Ok(text));
+        assert_eq!(decode(text.as_bytes()), Ok(text));
+        assert_eq!(decode(b""), Ok(""));
+    }
+
+    #[test]
+    fn decode_names_utf16_and_utf32() {
+        let text = "pactoVersion: \"1.1\"\n";
+        let cases = [
+            (encode_utf16(text, false), "UTF-16 (little-endian)"),
+            (encode_utf16(text, true), "UTF-16 (big-endian)"),
+            (encode_utf32(text, false), "UTF-32 (little-endian)"),
+            (encode_utf32(text, true), "UTF-32 (big-endian)"),
+        ];
+        for (bytes, encoding) in cases {
+            let finding = decode(&bytes).expect_err(encoding);
+            assert_eq!(finding.code, Code::YAML_PARSE_ERROR);
+            assert_eq!(finding.message, format!("the file is {encoding} encoded; YAML contracts must be saved as UTF-8"));
+            assert_eq!((finding.span, finding.path), (0..0, Path::root()));
+        }
+    }
+
+    #[test]
+    fn decode_keeps_the_message_for_other_bad_bytes() {
+        let finding = decode(b"a: 1\n\xff\n").expect_err("not UTF-8");
+        assert_eq!(finding, invalid_utf8(5));
+        assert_eq!(finding.message, "the file is not valid UTF-8 (first bad byte at offset 5)");
     }
 }
