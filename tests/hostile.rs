@@ -44,3 +44,35 @@ fn forty_thousand_unknown_keys_are_each_reported_on_their_key() {
     // About a second in a debug build; before the key index it took minutes.
     assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
 }
+
+/// A megabyte-long value in any field gives short messages that still start with the value.
+#[test]
+fn huge_values_are_quoted_as_short_excerpts() {
+    let huge = "z".repeat(1 << 20);
+    let text = format!(
+        "pactoVersion: \"1.1\"\nservice:\n  name: {huge}\n  version: {huge}\n  ? {huge}\n  : 1\n\
+         interfaces:\n  - name: {huge}\n    type: http\n    port: 8080\n  - name: {huge}\n    type: http\n    port: 8081\n\
+         runtime:\n  workload: service\n  state:\n    type: stateless\n    persistence:\n      scope: local\n      durability: ephemeral\n    dataCriticality: low\n  health:\n    interface: {huge}x\n\
+         dependencies:\n  - name: dep\n    ref: oci://ghcr.io/acme/dep@sha256:{digest}\n    compatibility: \"{huge}\"\n\
+         readiness:\n  checks:\n    - id: {huge}\n      type: url\n      evidence: e\n      weight: 1\n      expires: 2000-01-01\n",
+        digest = "0".repeat(64)
+    );
+    let analysis = check(&text);
+    let codes: Vec<Code> = analysis.findings.iter().map(|it| it.code).collect();
+    for code in [
+        Code::SCHEMA_VIOLATION,
+        Code::INVALID_SEMVER,
+        Code::DUPLICATE_INTERFACE_NAME,
+        Code::HEALTH_INTERFACE_NOT_FOUND,
+        Code::INVALID_COMPATIBILITY,
+        Code::READINESS_CHECK_EXPIRED,
+    ] {
+        assert!(codes.contains(&code), "{code} missing from {codes:?}");
+    }
+    for finding in &analysis.findings {
+        assert!(finding.message.len() <= 1024, "{} has {} bytes", finding.code, finding.message.len());
+        if finding.code != Code::READINESS_GATE_UNMET {
+            assert!(finding.message.contains("zzzzzzzzzz"), "{}: {}", finding.code, finding.message);
+        }
+    }
+}

@@ -19,6 +19,7 @@ use crate::core::rules::{self, Context};
 use crate::core::schema::SchemaVersion;
 use crate::core::structural;
 use crate::core::yaml::{self, Parsed, ProblemKind};
+use crate::core::text::{cap_message, excerpt};
 
 /// What a check depends on besides the text.
 #[derive(Clone, Copy, Debug)]
@@ -146,7 +147,7 @@ fn detect_version(
     let (version, layered, message) = match document.get("pactoVersion") {
         Some(Value::String(text)) => match SchemaVersion::parse(text) {
             Some(version) => return (Some(version), true),
-            None => (None, false, format!("unsupported pactoVersion \"{text}\"; {supported}")),
+            None => (None, false, format!("unsupported pactoVersion \"{}\"; {supported}", excerpt(text))),
         },
         Some(Value::Number(number)) => {
             let written = number.to_string();
@@ -161,7 +162,7 @@ fn detect_version(
             );
             (version, false, message)
         }
-        Some(other) => (None, false, format!("unsupported pactoVersion {other}; {supported}")),
+        Some(other) => (None, false, format!("unsupported pactoVersion {}; {supported}", excerpt(&other.to_string()))),
         None if document.is_object() => (None, false, format!("missing pactoVersion; {supported}")),
         None => {
             (None, false, format!("a contract must be a YAML mapping with `pactoVersion` and `service`; {supported}"))
@@ -177,7 +178,8 @@ fn problem_finding(problem: &yaml::Problem) -> Finding {
         ProblemKind::DuplicateKey(path) => (Code::DUPLICATE_KEY, path.clone()),
         ProblemKind::ExtraDocument => (Code::MULTIPLE_DOCUMENTS, Path::root()),
     };
-    Finding { code, severity: code.severity(), message: problem.message.clone(), path, span: problem.span.clone() }
+    let message = cap_message(problem.message.clone());
+    Finding { code, severity: code.severity(), message, path, span: problem.span.clone() }
 }
 
 fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use crate::core::path::{Path, Segment};
 use crate::core::yaml::{NodeKind, Tree};
+use crate::core::text::cap_message;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -167,7 +168,8 @@ impl Issue {
 
     pub fn into_finding(self, text: &str, tree: &Tree) -> Finding {
         let span = locate(text, tree, &self.path, self.anchor);
-        Finding { code: self.code, severity: self.code.severity(), message: self.message, path: self.path, span }
+        let message = cap_message(self.message);
+        Finding { code: self.code, severity: self.code.severity(), message, path: self.path, span }
     }
 }
 

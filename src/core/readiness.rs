@@ -8,6 +8,7 @@ use crate::core::date::{self, Date};
 use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::model::Readiness;
 use crate::core::path::Path;
+use crate::core::text::excerpt;
 
 /// The default `minScore` when a contract declares none.
 pub const DEFAULT_MIN_SCORE: i64 = 100;
@@ -118,7 +119,7 @@ pub fn expiry(report: &Report, warn_days: i64) -> Vec<Issue> {
     let mut out = Vec::new();
     for check in &report.checks {
         let at = Path::root().key("readiness").key("checks").index(check.index).key("expires");
-        let name = check.id.as_deref().map(|it| format!("`{it}`")).unwrap_or_else(|| "check".into());
+        let name = check.id.as_deref().map(|it| format!("`{}`", excerpt(it))).unwrap_or_else(|| "check".into());
         let (Some(expires), status) = (check.expires, check.status) else { continue };
         match status {
             CheckStatus::Expired { days_ago } => out.push(Issue::new(

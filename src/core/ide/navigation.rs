@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use crate::core::path::{Path, Segment};
 use crate::core::yaml::{NodeId, Role, ScalarStyle, Tree};
+use crate::core::text::excerpt;
 
 /// Where a definition lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,12 +66,13 @@ pub fn prepare_rename(tree: &Tree, offset: usize) -> Option<(Range<usize>, Strin
 pub fn rename(tree: &Tree, offset: usize, new_name: &str) -> Result<Vec<(Range<usize>, String)>, String> {
     if !is_plain_string(new_name) {
         return Err(format!(
-            "`{new_name}` would not stay a plain YAML string here; use a name like `public-api` (letters, digits, `-`, `_`, `.`)"
+            "`{}` would not stay a plain YAML string here; use a name like `public-api` (letters, digits, `-`, `_`, `.`)",
+            excerpt(new_name)
         ));
     }
     let (old, ranges) = references(tree, offset).ok_or("not an interface name")?;
     if interface_declarations(tree).iter().any(|(it, _)| it == new_name) && new_name != old {
-        return Err(format!("an interface named `{new_name}` already exists"));
+        return Err(format!("an interface named `{}` already exists", excerpt(new_name)));
     }
     Ok(ranges.into_iter().map(|range| (range, new_name.to_string())).collect())
 }

@@ -6,6 +6,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
 
 use super::{Entry, MAX_DEPTH, Node, NodeId, NodeKind, Parsed, Problem, ProblemKind, Scalar, ScalarStyle, Tree};
 use crate::core::path::Path;
+use crate::core::text::excerpt;
 
 /// Parses YAML text into a positioned tree. Never fails: problems are returned beside the tree.
 pub fn parse(text: &str) -> Parsed {
@@ -227,7 +228,11 @@ impl<'a> Builder<'a> {
             let span = self.nodes[key as usize].span.clone();
             self.problems.push(Problem {
                 kind: ProblemKind::DuplicateKey(path.clone()),
-                message: format!("duplicate key `{key_text}`: `{path}` is already defined above"),
+                message: format!(
+                    "duplicate key `{}`: `{}` is already defined above",
+                    excerpt(&key_text),
+                    excerpt(&path.to_string())
+                ),
                 span,
             });
         }
