@@ -76,3 +76,40 @@ fn huge_values_are_quoted_as_short_excerpts() {
         }
     }
 }
+
+fn scaling_findings(scaling: &str) -> Vec<(Code, String)> {
+    let text = format!("pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\nscaling: {scaling}\n");
+    check(&text).findings.into_iter().map(|it| (it.code, it.message)).collect()
+}
+
+/// Integers beyond 64 bits (floats, as upstream's YAML decoder reads them) are still compared.
+#[test]
+fn scaling_bounds_beyond_64_bits_are_compared() {
+    let exceeds = |findings: &[(Code, String)]| {
+        findings.iter().filter(|it| it.0 == Code::SCALING_MIN_EXCEEDS_MAX).map(|it| it.1.clone()).collect::<Vec<_>>()
+    };
+    let findings = scaling_findings("{min: 99999999999999999999, max: 2}");
+    assert_eq!(exceeds(&findings), ["scaling min (1e+20) is greater than max (2)"], "{findings:?}");
+    let findings = scaling_findings("{min: 1e40, max: 1e39}");
+    assert_eq!(exceeds(&findings), ["scaling min (1e+40) is greater than max (1e+39)"], "{findings:?}");
+    let findings = scaling_findings("{min: 18446744073709551615, max: 18446744073709551614}");
+    assert_eq!(exceeds(&findings).len(), 1, "{findings:?}");
+    for fine in
+        ["{min: -1e30, max: 2}", "{min: 2, max: 1e400}", "{min: 2.5, max: 2}", "{replicas: 99999999999999999999}"]
+    {
+        assert!(exceeds(&scaling_findings(fine)).is_empty(), "{fine}");
+    }
+}
+
+/// Huge or negative numbers elsewhere (ports, weights, minScore) never panic.
+#[test]
+fn huge_numbers_elsewhere_do_not_panic() {
+    for number in ["99999999999999999999", "-99999999999999999999", "1e400", "-1e30", "9223372036854775807"] {
+        let text = format!(
+            "pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\ninterfaces:\n  - name: api\n    type: http\n    port: {number}\n\
+             readiness:\n  minScore: {number}\n  checks:\n    - id: a\n      type: url\n      evidence: e\n      weight: {number}\n      expires: 2099-01-01\n"
+        );
+        let analysis = check(&text);
+        assert!(analysis.findings.iter().any(|it| it.code == Code::SCHEMA_VIOLATION), "{number}");
+    }
+}

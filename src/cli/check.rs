@@ -6,9 +6,9 @@ use std::path::{Path as FsPath, PathBuf};
 use serde_json::json;
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::clock;
 use crate::core::bundle::{BundleRef, CONTRACT_FILE};
 use crate::core::check::{Environment, Options, analyze};
-use crate::clock;
 use crate::core::date::{self, Date};
 use crate::core::finding::{Finding, Severity};
 use crate::core::policy::LocalResolver;

@@ -18,8 +18,8 @@ use crate::core::readiness::{self, Report};
 use crate::core::rules::{self, Context};
 use crate::core::schema::SchemaVersion;
 use crate::core::structural;
-use crate::core::yaml::{self, Parsed, ProblemKind};
 use crate::core::text::{cap_message, excerpt};
+use crate::core::yaml::{self, Parsed, ProblemKind};
 
 /// What a check depends on besides the text.
 #[derive(Clone, Copy, Debug)]
@@ -259,7 +259,10 @@ mod tests {
         for (bytes, encoding) in cases {
             let finding = decode(&bytes).expect_err(encoding);
             assert_eq!(finding.code, Code::YAML_PARSE_ERROR);
-            assert_eq!(finding.message, format!("the file is {encoding} encoded; YAML contracts must be saved as UTF-8"));
+            assert_eq!(
+                finding.message,
+                format!("the file is {encoding} encoded; YAML contracts must be saved as UTF-8")
+            );
             assert_eq!((finding.span, finding.path), (0..0, Path::root()));
         }
     }

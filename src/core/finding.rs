@@ -4,8 +4,8 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::core::path::{Path, Segment};
-use crate::core::yaml::{NodeKind, Tree};
 use crate::core::text::cap_message;
+use crate::core::yaml::{NodeKind, Tree};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {

@@ -8,8 +8,8 @@ use dashmap::DashMap;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::Uri;
 
-use crate::core::check::{Environment, Options, analyze};
 use crate::clock;
+use crate::core::check::{Environment, Options, analyze};
 use crate::core::date::Date;
 use crate::core::text::LineIndex;
 use crate::server::convert::Encoding;

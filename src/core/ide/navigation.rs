@@ -3,8 +3,8 @@
 use std::ops::Range;
 
 use crate::core::path::{Path, Segment};
-use crate::core::yaml::{NodeId, Role, ScalarStyle, Tree};
 use crate::core::text::excerpt;
+use crate::core::yaml::{NodeId, Role, ScalarStyle, Tree};
 
 /// Where a definition lives.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -46,8 +46,13 @@ fn check_probe(ctx: &Context<'_>, probe: &Probe, codes: &Codes, out: &mut Vec<Is
     let what = codes.key;
     let shown = excerpt(name);
     let Some(interface) = ctx.contract.interface(name) else {
-        let declared: Vec<String> =
-            ctx.contract.interfaces.iter().filter_map(|it| it.name.as_deref()).map(|it| format!("`{}`", excerpt(it))).collect();
+        let declared: Vec<String> = ctx
+            .contract
+            .interfaces
+            .iter()
+            .filter_map(|it| it.name.as_deref())
+            .map(|it| format!("`{}`", excerpt(it)))
+            .collect();
         let known = match declared.is_empty() {
             true => "the contract declares no interfaces".to_string(),
             false => format!("declared interfaces: {}", declared.join(", ")),

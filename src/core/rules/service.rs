@@ -29,7 +29,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
             Code::INVALID_IMAGE_REF,
             at.key("image").key("ref"),
             Anchor::Value,
-            format!("`{}` is not a valid image reference (`registry/repository[:tag][@digest]`, no scheme): {problem}", excerpt(reference)),
+            format!(
+                "`{}` is not a valid image reference (`registry/repository[:tag][@digest]`, no scheme): {problem}",
+                excerpt(reference)
+            ),
         ));
     }
     let Some(chart) = &service.chart else { return };

@@ -214,4 +214,3 @@ fn large_mappings_keep_duplicate_and_merge_semantics() {
         assert_eq!(parsed.problems.len(), 1, "{count}: {:?}", parsed.problems);
     }
 }
-
