@@ -21,9 +21,12 @@ pub struct Memo<V> {
     hash: fn(&[u8]) -> u64,
 }
 
+/// The bytes a value was computed from, and the value.
+type Kept<V> = (Arc<[u8]>, V);
+
 struct Entries<V> {
     /// Entries by hash; a bucket holds every content with that hash.
-    buckets: HashMap<u64, Vec<(Arc<[u8]>, V)>>,
+    buckets: HashMap<u64, Vec<Kept<V>>>,
     count: usize,
     bytes: usize,
 }

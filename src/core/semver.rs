@@ -1479,7 +1479,8 @@ mod tests {
     #[test]
     fn adversarial_ranges_parse_in_linear_time() {
         let counting = |n: usize| (1..n).map(|it| it.to_string()).collect::<Vec<_>>().join(" - ");
-        let patterns: Vec<(&str, Box<dyn Fn(usize) -> String>, bool)> = vec![
+        type Pattern = (&'static str, Box<dyn Fn(usize) -> String>, bool);
+        let patterns: Vec<Pattern> = vec![
             ("counting chain", Box::new(counting), false),
             ("one chain", Box::new(|n| "1 - ".repeat(n) + "1"), false),
             ("spaces", Box::new(|n| " ".repeat(n)), false),
