@@ -6,6 +6,8 @@
 //! - `large_with_bundle`: a generated ~10,000-line contract (1,140 interfaces, 1,000 configuration
 //!   values, 60 dependencies, 100 readiness checks) with a bundle.
 //! - `typical_without_bundle`: the typical contract checked as text alone.
+//! - `unknown_keys`: a contract with 40,000 unknown keys (half at the top level, half under
+//!   `service`), each one a `SCHEMA_VIOLATION`: the cost of locating many findings.
 //!
 //! Each benchmark first checks (outside the timed loop) that its input has no error findings, so
 //! what is measured is the valid path. Referenced files are memoized by content (`core::memo`), so
@@ -186,6 +188,21 @@ fn large_contract() -> String {
     out
 }
 
+/// Number of unknown keys in the `unknown_keys` contract (half at the top level, half under `service`).
+const UNKNOWN_KEYS: usize = 40_000;
+
+/// A contract whose only problems are [`UNKNOWN_KEYS`] unknown keys.
+fn unknown_keys_contract() -> String {
+    let mut out = String::from("pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\n");
+    for index in 0..UNKNOWN_KEYS / 2 {
+        out.push_str(&format!("  extra{index:05}: {index}\n"));
+    }
+    for index in 0..UNKNOWN_KEYS / 2 {
+        out.push_str(&format!("extra{index:05}: {index}\n"));
+    }
+    out
+}
+
 /// Fails (before any timing) if a benchmark input is not valid, so only the valid path is measured.
 fn assert_valid(name: &str, analysis: &Analysis) {
     let errors: Vec<String> = analysis
@@ -226,4 +243,16 @@ fn typical_without_bundle(bencher: divan::Bencher) {
     let env = Environment::default();
     assert_valid("typical_without_bundle", &analyze(TYPICAL, &options, &env));
     bencher.bench_local(|| analyze(divan::black_box(TYPICAL), &options, &env));
+}
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn unknown_keys(bencher: divan::Bencher) {
+    let text = unknown_keys_contract();
+    let options = options();
+    let env = Environment::default();
+    let findings = analyze(&text, &options, &env).findings;
+    assert_eq!(findings.len(), UNKNOWN_KEYS, "one finding per unknown key");
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&text))
+        .bench_local(|| analyze(divan::black_box(&text), &options, &env));
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::clock;
 use crate::core::bundle::{CONTRACT_FILE, FileRead};
 use crate::core::check::{Environment, Options, analyze};
 use crate::core::date::{self, Date};
@@ -91,15 +92,12 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath) -> Result<Che
     let bundle = fs::bundle(&root, &root, loader.clone());
     let resolver = Resolver { boundary, loader };
     let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
-    let (text, findings) = match std::str::from_utf8(&bytes) {
+    let (text, findings) = match crate::core::check::decode(&bytes) {
         Ok(text) => {
             let findings = analyze(text, options, &env).findings;
             (text.to_string(), findings)
         }
-        Err(error) => {
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            (text, vec![crate::core::check::invalid_utf8(error.valid_up_to())])
-        }
+        Err(finding) => (String::from_utf8_lossy(&bytes).into_owned(), vec![finding]),
     };
     let lines = LineIndex::new(&text);
     let file = match path.is_dir() {
@@ -218,7 +216,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     }
     let today = match today {
         Some(it) => it,
-        None => date::today_from_env()?,
+        None => clock::today_from_env()?,
     };
     Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days } })
 }

@@ -72,17 +72,18 @@ pub struct BundleRef {
 /// Checks a contract path the way Go's `fs.ValidPath` does: slash-separated, relative, with no
 /// `.`, `..` or empty elements. Returns a message for the user when it is not acceptable.
 pub fn check_bundle_path(path: &str) -> Result<(), String> {
+    let shown = crate::core::text::excerpt(path);
     if path.is_empty() {
         return Err("the path is empty".into());
     }
     if path.starts_with('/') || path.starts_with('\\') || is_drive_path(path) {
-        return Err(format!("`{path}` is absolute; paths are relative to the bundle root"));
+        return Err(format!("`{shown}` is absolute; paths are relative to the bundle root"));
     }
     for element in path.split('/') {
         match element {
-            ".." => return Err(format!("`{path}` leaves the bundle; paths must stay inside the bundle root")),
-            "." => return Err(format!("`{path}` is not a clean bundle path; write it without `./` segments")),
-            "" => return Err(format!("`{path}` has an empty path segment (`//` or a trailing `/`)")),
+            ".." => return Err(format!("`{shown}` leaves the bundle; paths must stay inside the bundle root")),
+            "." => return Err(format!("`{shown}` is not a clean bundle path; write it without `./` segments")),
+            "" => return Err(format!("`{shown}` has an empty path segment (`//` or a trailing `/`)")),
             _ => {}
         }
     }

@@ -18,6 +18,7 @@ use crate::core::readiness::{self, Report};
 use crate::core::rules::{self, Context};
 use crate::core::schema::SchemaVersion;
 use crate::core::structural;
+use crate::core::text::{cap_message, excerpt};
 use crate::core::yaml::{self, Parsed, ProblemKind};
 
 /// What a check depends on besides the text.
@@ -147,7 +148,7 @@ fn detect_version(
     let (version, layered, message) = match document.get("pactoVersion") {
         Some(Value::String(text)) => match SchemaVersion::parse(text) {
             Some(version) => return (Some(version), true),
-            None => (None, false, format!("unsupported pactoVersion \"{text}\"; {supported}")),
+            None => (None, false, format!("unsupported pactoVersion \"{}\"; {supported}", excerpt(text))),
         },
         Some(Value::Number(number)) => {
             let written = number.to_string();
@@ -162,7 +163,7 @@ fn detect_version(
             );
             (version, false, message)
         }
-        Some(other) => (None, false, format!("unsupported pactoVersion {other}; {supported}")),
+        Some(other) => (None, false, format!("unsupported pactoVersion {}; {supported}", excerpt(&other.to_string()))),
         None if document.is_object() => (None, false, format!("missing pactoVersion; {supported}")),
         None => {
             (None, false, format!("a contract must be a YAML mapping with `pactoVersion` and `service`; {supported}"))
@@ -178,7 +179,7 @@ fn problem_finding(problem: &yaml::Problem) -> Finding {
         ProblemKind::DuplicateKey(path) => (Code::DUPLICATE_KEY, path.clone()),
         ProblemKind::ExtraDocument => (Code::MULTIPLE_DOCUMENTS, Path::root()),
     };
-    let message = problem.message.clone();
+    let message = cap_message(problem.message.clone());
     Finding { code, severity: code.severity(), message, path, span: problem.span.clone(), detail: None }
 }
 
@@ -186,6 +187,33 @@ fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by_key(|it| (it.span.start, it.span.end, it.code));
     findings.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
     findings
+}
+
+/// The text of a contract file's bytes, or the finding that says why they are not text.
+///
+/// A UTF-8 byte order mark is dropped (YAML allows one; editors do not show it, so positions in the rest of
+/// the text are what the user sees). A UTF-16 or UTF-32 byte order mark gets a message naming the encoding;
+/// other bytes that are not UTF-8 get [`invalid_utf8`].
+pub fn decode(bytes: &[u8]) -> Result<&str, Finding> {
+    const BOMS: [(&[u8], &str); 4] = [
+        // UTF-32 LE first: its mark starts with the UTF-16 LE one.
+        (&[0xFF, 0xFE, 0x00, 0x00], "UTF-32 (little-endian)"),
+        (&[0x00, 0x00, 0xFE, 0xFF], "UTF-32 (big-endian)"),
+        (&[0xFF, 0xFE], "UTF-16 (little-endian)"),
+        (&[0xFE, 0xFF], "UTF-16 (big-endian)"),
+    ];
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some((_, encoding)) = BOMS.iter().find(|(mark, _)| bytes.starts_with(mark)) {
+        return Err(Finding {
+            code: Code::YAML_PARSE_ERROR,
+            severity: Code::YAML_PARSE_ERROR.severity(),
+            message: format!("the file is {encoding} encoded; YAML contracts must be saved as UTF-8"),
+            path: Path::root(),
+            span: 0..0,
+            detail: None,
+        });
+    }
+    std::str::from_utf8(bytes).map_err(|error| invalid_utf8(error.valid_up_to()))
 }
 
 /// The finding for a contract file that is not UTF-8 (YAML must be), at the first bad byte.
@@ -197,5 +225,55 @@ pub fn invalid_utf8(valid_up_to: usize) -> Finding {
         path: Path::root(),
         span: valid_up_to..valid_up_to,
         detail: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode_utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
+        units.flat_map(|unit| if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() }).collect()
+    }
+
+    fn encode_utf32(text: &str, big_endian: bool) -> Vec<u8> {
+        let chars = std::iter::once(0xFEFF).chain(text.chars().map(u32::from));
+        chars.flat_map(|unit| if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() }).collect()
+    }
+
+    #[test]
+    fn decode_drops_a_utf8_byte_order_mark() {
+        let text = "pactoVersion: \"1.1\"\n";
+        assert_eq!(decode(format!("\u{feff}{text}").as_bytes()), Ok(text));
+        assert_eq!(decode(text.as_bytes()), Ok(text));
+        assert_eq!(decode(b""), Ok(""));
+    }
+
+    #[test]
+    fn decode_names_utf16_and_utf32() {
+        let text = "pactoVersion: \"1.1\"\n";
+        let cases = [
+            (encode_utf16(text, false), "UTF-16 (little-endian)"),
+            (encode_utf16(text, true), "UTF-16 (big-endian)"),
+            (encode_utf32(text, false), "UTF-32 (little-endian)"),
+            (encode_utf32(text, true), "UTF-32 (big-endian)"),
+        ];
+        for (bytes, encoding) in cases {
+            let finding = decode(&bytes).expect_err(encoding);
+            assert_eq!(finding.code, Code::YAML_PARSE_ERROR);
+            assert_eq!(
+                finding.message,
+                format!("the file is {encoding} encoded; YAML contracts must be saved as UTF-8")
+            );
+            assert_eq!((finding.span, finding.path), (0..0, Path::root()));
+        }
+    }
+
+    #[test]
+    fn decode_keeps_the_message_for_other_bad_bytes() {
+        let finding = decode(b"a: 1\n\xff\n").expect_err("not UTF-8");
+        assert_eq!(finding, invalid_utf8(5));
+        assert_eq!(finding.message, "the file is not valid UTF-8 (first bad byte at offset 5)");
     }
 }

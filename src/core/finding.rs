@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::core::path::{Path, Segment};
+use crate::core::text::cap_message;
 use crate::core::yaml::{NodeKind, Tree};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -185,7 +186,8 @@ impl Issue {
     pub fn into_finding(self, text: &str, tree: &Tree) -> Finding {
         let span = locate(text, tree, &self.path, self.anchor);
         let (code, detail) = (self.code, self.detail);
-        Finding { code, severity: code.severity(), message: self.message, path: self.path, span, detail }
+        let message = cap_message(self.message);
+        Finding { code, severity: code.severity(), message, path: self.path, span, detail }
     }
 }
 

@@ -15,6 +15,7 @@ use crate::core::model::{Contract, Policy};
 use crate::core::path::Path;
 use crate::core::rules::{SchemaFileError, compile_schema_bytes};
 use crate::core::structural::{self, Wording};
+use crate::core::text::excerpt;
 use crate::core::yaml;
 
 /// The fixed policy file of a bundle that declares no `policies` of its own.
@@ -239,15 +240,6 @@ fn unusable(file: &str, why: &Unusable) -> String {
     match why {
         Unusable::LeavesWorkspace => "it leads outside the workspace".into(),
         other => format!("{file} {other}"),
-    }
-}
-
-/// A user value quoted in a message, cut to a readable length.
-fn excerpt(value: &str) -> std::borrow::Cow<'_, str> {
-    const MAX: usize = 80;
-    match value.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}…", &value[..at]).into(),
-        None => value.into(),
     }
 }
 

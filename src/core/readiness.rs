@@ -8,6 +8,7 @@ use crate::core::date::{self, Date};
 use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::model::Readiness;
 use crate::core::path::Path;
+use crate::core::text::excerpt;
 
 /// The default `minScore` when a contract declares none.
 pub const DEFAULT_MIN_SCORE: i64 = 100;
@@ -63,9 +64,11 @@ pub fn score(readiness: &Readiness, today: Date) -> Option<Report> {
         passing: false,
         checks: Vec::with_capacity(readiness.checks.len()),
     };
+    // Summed in 128 bits, which no list of 64-bit weights can overflow, so the score never saturates or wraps.
+    let (mut total, mut current) = (0i128, 0i128);
     for (index, check) in readiness.checks.iter().enumerate() {
         let weight = check.weight.unwrap_or(0);
-        report.total_weight = report.total_weight.saturating_add(weight);
+        total += i128::from(weight);
         let expires = check.expires.as_deref().and_then(date::parse_strict);
         let status = match expires {
             None => {
@@ -74,7 +77,7 @@ pub fn score(readiness: &Readiness, today: Date) -> Option<Report> {
             }
             Some(expires) if today <= expires => {
                 report.current_count += 1;
-                report.current_weight = report.current_weight.saturating_add(weight);
+                current += i128::from(weight);
                 CheckStatus::Current { days_remaining: today.days_until(expires) }
             }
             Some(expires) => {
@@ -84,9 +87,11 @@ pub fn score(readiness: &Readiness, today: Date) -> Option<Report> {
         };
         report.checks.push(CheckReport { index, id: check.id.clone(), weight, expires, status });
     }
-    if report.total_weight > 0 {
+    report.total_weight = saturate(total);
+    report.current_weight = saturate(current);
+    if total > 0 {
         // Go's math.Round also rounds halves away from zero.
-        report.score = (report.current_weight as f64 / report.total_weight as f64 * 100.0).round() as i64;
+        report.score = (current as f64 / total as f64 * 100.0).round() as i64;
     }
     report.passing = report.score >= report.min_score;
     Some(report)
@@ -118,7 +123,7 @@ pub fn expiry(report: &Report, warn_days: i64) -> Vec<Issue> {
     let mut out = Vec::new();
     for check in &report.checks {
         let at = Path::root().key("readiness").key("checks").index(check.index).key("expires");
-        let name = check.id.as_deref().map(|it| format!("`{it}`")).unwrap_or_else(|| "check".into());
+        let name = check.id.as_deref().map(|it| format!("`{}`", excerpt(it))).unwrap_or_else(|| "check".into());
         let (Some(expires), status) = (check.expires, check.status) else { continue };
         match status {
             CheckStatus::Expired { days_ago } => out.push(Issue::new(
@@ -148,6 +153,10 @@ pub fn expiry(report: &Report, warn_days: i64) -> Vec<Issue> {
         }
     }
     out
+}
+
+fn saturate(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
 }
 
 fn plural(count: i64, noun: &str) -> String {
@@ -208,6 +217,17 @@ mod tests {
         // 1 of 8 = 12.5 → 13.
         let half = Readiness { min_score: None, checks: vec![check(1, "2099-01-01"), check(7, "2000-01-01")] };
         assert_eq!(score(&half, day("2026-01-01")).unwrap().score, 13);
+    }
+
+    #[test]
+    fn huge_weights_neither_saturate_nor_wrap_the_score() {
+        let readiness =
+            Readiness { min_score: None, checks: vec![check(i64::MAX, "2099-01-01"), check(i64::MAX, "2000-01-01")] };
+        let report = score(&readiness, day("2026-01-01")).unwrap();
+        assert_eq!((report.score, report.total_weight, report.current_weight), (50, i64::MAX, i64::MAX));
+        let mixed =
+            Readiness { min_score: None, checks: vec![check(i64::MIN, "2099-01-01"), check(i64::MAX, "2099-01-01")] };
+        assert_eq!(score(&mixed, day("2026-01-01")).unwrap().score, 0);
     }
 
     #[test]

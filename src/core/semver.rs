@@ -679,22 +679,39 @@ fn split_while(text: &str, keep: impl Fn(char) -> bool) -> (&str, &str) {
 
 /// A `low - high` hyphen range found in the original text.
 struct HyphenRange<'a> {
-    whole: &'a str,
+    /// Where the whole match starts and ends, leading and trailing whitespace included.
+    start: usize,
+    end: usize,
     low: &'a str,
     high: &'a str,
 }
 
 /// Upstream's `rewriteRange`: finds every match of `\s*(cv)\s+-\s+(cv)\s*` (leftmost first, not overlapping)
-/// and replaces the first occurrence of each matched text with `>= low, <= high `.
+/// and replaces it with `>= low, <= high `.
 ///
 /// Like upstream, the search is not anchored to word boundaries, so `>=1 - 2` becomes `>=>= 1, <= 2 `, which
 /// then fails to parse, and `1 - 2.3.4.5` only takes `2.3.4` as the upper bound.
+///
+/// Upstream replaces the *first occurrence* of each matched text in the string rewritten so far, which costs
+/// time quadratic in the length of the range. This replaces each match where it was found, in one pass. The two
+/// give the same text unless an earlier occurrence exists, and one can only exist when a match is directly
+/// followed by `-` (as in `1 - 1 - 1 - 1`): a match's text holds no `>`, `,`, `<` or `=`, so it cannot overlap an
+/// earlier replacement except at that replacement's `high `, and a free ` - ` right after it is what it needs. Then
+/// both rewrites fail to parse (upstream's leaves `<=>=` or `high>=`, this one `-` before a comparison), so the
+/// verdict is the same; only the error message may differ.
 fn rewrite_hyphen_ranges(text: &str) -> String {
-    let mut out = text.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
     for range in find_hyphen_ranges(text) {
-        let replacement = format!(">= {}, <= {} ", range.low, range.high);
-        out = out.replacen(range.whole, &replacement, 1);
+        out.push_str(slice(text, copied, range.start));
+        out.push_str(">= ");
+        out.push_str(range.low);
+        out.push_str(", <= ");
+        out.push_str(range.high);
+        out.push(' ');
+        copied = range.end;
     }
+    out.push_str(slice(text, copied, text.len()));
     out
 }
 
@@ -716,7 +733,8 @@ fn find_hyphen_ranges(text: &str) -> Vec<HyphenRange<'_>> {
         if let (Some(tail), Some(low_start)) = (tail, low_start) {
             let start = if low_start == token_start { pos } else { low_start };
             found.push(HyphenRange {
-                whole: slice(text, start, tail.end),
+                start,
+                end: tail.end,
                 low: slice(text, low_start, token_end),
                 high: slice(text, tail.high_start, tail.high_end),
             });
@@ -1400,5 +1418,95 @@ mod tests {
             let _ = parse_version(input);
         }
         assert!(Constraints::parse("x - x || * - *").is_ok());
+    }
+
+    /// Upstream's `rewriteRange` as written: replace the first occurrence of each match's text, one at a time.
+    fn upstream_rewrite(text: &str) -> String {
+        let mut out = text.to_string();
+        for range in find_hyphen_ranges(text) {
+            let replacement = format!(">= {}, <= {} ", range.low, range.high);
+            out = out.replacen(slice(text, range.start, range.end), &replacement, 1);
+        }
+        out
+    }
+
+    /// What a range parses to after a given rewrite.
+    fn verdict(rewritten: &str) -> Result<Vec<Group>, String> {
+        rewritten.split("||").map(parse_group).collect()
+    }
+
+    fn assert_same_as_upstream(text: &str) {
+        let ours = rewrite_hyphen_ranges(text);
+        let theirs = upstream_rewrite(text);
+        let ranges = find_hyphen_ranges(text);
+        let followed_by_hyphen = ranges.iter().any(|it| text.as_bytes().get(it.end) == Some(&b'-'));
+        if !followed_by_hyphen {
+            assert_eq!(ours, theirs, "input {text:?}");
+        }
+        let (ours, theirs) = (verdict(&ours), verdict(&theirs));
+        assert_eq!(ours.is_ok(), theirs.is_ok(), "input {text:?}: {ours:?} vs {theirs:?}");
+        if ours.is_ok() {
+            assert_eq!(ours, theirs, "input {text:?}");
+        }
+    }
+
+    #[test]
+    fn one_pass_rewrite_agrees_with_upstreams_replace_loop() {
+        let atoms = ["1", "2", " ", "-", "|", ",", "x"];
+        let mut pending = vec![String::new()];
+        while let Some(text) = pending.pop() {
+            assert_same_as_upstream(&text);
+            if text.len() < 6 {
+                pending.extend(atoms.iter().map(|atom| format!("{text}{atom}")));
+            }
+        }
+        // Chains where upstream replaces an earlier occurrence than the match.
+        for text in [
+            "1 - 1 - 1 - 1",
+            "1 - 1 - 1 - 1 - 1 - 1",
+            "1 - 2 - 3 x , 2 - 3 , 2 - 3",
+            "1 - 1 - 1 || 1 - 1",
+            "1.2 - 1.2 - 1.2 - 1.2 || 3",
+            "a1 - 1 - 1 - 1",
+            "1 - 12 - 2 - 1",
+        ] {
+            assert_same_as_upstream(text);
+        }
+    }
+
+    /// Long hostile ranges: the same verdict as upstream's rewrite (checked on a shorter copy, where the
+    /// quadratic reference is quick), and a 100,000-character one parses quickly.
+    #[test]
+    fn adversarial_ranges_parse_in_linear_time() {
+        let counting = |n: usize| (1..n).map(|it| it.to_string()).collect::<Vec<_>>().join(" - ");
+        type Pattern = (&'static str, Box<dyn Fn(usize) -> String>, bool);
+        let patterns: Vec<Pattern> = vec![
+            ("counting chain", Box::new(counting), false),
+            ("one chain", Box::new(|n| "1 - ".repeat(n) + "1"), false),
+            ("spaces", Box::new(|n| " ".repeat(n)), false),
+            ("hyphens", Box::new(|n| "-".repeat(n)), false),
+            ("spaced hyphens", Box::new(|n| "- ".repeat(n)), false),
+            ("pipes", Box::new(|n| "|".repeat(n)), false),
+            ("alternatives", Box::new(|n| "1 - 2 || ".repeat(n) + "3"), true),
+            ("comma list", Box::new(|n| "1.2 - 3.4, ".repeat(n) + "5"), true),
+            ("comparisons", Box::new(|n| ">=1 ".repeat(n)), true),
+            ("long prerelease", Box::new(|n| format!("1.0.0-{} - 2", "a.".repeat(n) + "b")), true),
+        ];
+        let started = std::time::Instant::now();
+        for (name, build, ok) in &patterns {
+            let short = build(300);
+            assert_same_as_upstream(&short);
+            assert_eq!(Constraints::parse(&short).is_ok(), *ok, "{name}");
+            let mut count = 300;
+            let mut text = short;
+            while text.len() < 100_000 {
+                count *= 2;
+                text = build(count);
+            }
+            assert_eq!(Constraints::parse(&text).is_ok(), *ok, "{name}");
+        }
+        let elapsed = started.elapsed();
+        // About 0.4 s in a debug build; upstream's replace loop took over 8 s.
+        assert!(elapsed < std::time::Duration::from_secs(4), "took {elapsed:?}");
     }
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::core::finding::{Anchor, Detail};
 use crate::core::path::{Path, Segment};
 use crate::core::schema::SchemaVersion;
+use crate::core::text::excerpt;
 
 /// One schema error, described.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,7 +243,7 @@ fn is_owner(path: &Path, wording: Wording) -> bool {
 
 fn unknown_key_message(parent: &Path, key: &str, wording: Wording) -> String {
     let Wording::Contract(version) = wording else {
-        return format!("unknown key `{key}` in {}", display_path(parent));
+        return format!("unknown key `{}` in {}", excerpt(key), display_path(parent));
     };
     if parent.is_root() {
         match key {
@@ -265,14 +266,15 @@ fn unknown_key_message(parent: &Path, key: &str, wording: Wording) -> String {
         }
     }
     let allowed = version.allowed_keys(parent);
+    let shown = excerpt(key);
     let place = match parent.is_root() {
         true => "at the top level".to_string(),
         false => format!("in {}", display_path(parent)),
     };
     match closest(key, &allowed) {
-        Some(suggestion) => format!("unknown key `{key}` {place}; did you mean `{suggestion}`?"),
-        None if allowed.is_empty() => format!("unknown key `{key}` {place}"),
-        None => format!("unknown key `{key}` {place}; allowed keys: {}", backtick_list(&allowed)),
+        Some(suggestion) => format!("unknown key `{shown}` {place}; did you mean `{suggestion}`?"),
+        None if allowed.is_empty() => format!("unknown key `{shown}` {place}"),
+        None => format!("unknown key `{shown}` {place}; allowed keys: {}", backtick_list(&allowed)),
     }
 }
 
@@ -329,7 +331,7 @@ pub fn pointer_to_path(document: &Value, pointer: &str) -> Path {
 pub fn display_path(path: &Path) -> String {
     match path.is_root() {
         true => "the contract".into(),
-        false => format!("`{path}`"),
+        false => format!("`{}`", excerpt(&path.to_string())),
     }
 }
 
@@ -370,15 +372,10 @@ fn with_article(type_name: &str) -> String {
 
 /// A value for a message: strings in backticks, long values shortened.
 fn short(value: &Value) -> String {
-    let text = match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    };
-    let mut shortened: String = text.chars().take(60).collect();
-    if shortened.len() < text.len() {
-        shortened.push('…');
+    match value {
+        Value::String(text) => format!("`{}`", excerpt(text)),
+        other => format!("`{}`", excerpt(&other.to_string())),
     }
-    format!("`{shortened}`")
 }
 
 fn quote_list(values: &[Value]) -> String {
@@ -393,6 +390,12 @@ fn backtick_list(items: &[&str]) -> String {
 
 /// The allowed key closest to a mistyped one (edit distance at most 2, or same letters ignoring case).
 fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    // The distance is at least the difference in length, so a key much longer than every candidate
+    // (a hostile one, megabytes long) is not compared at all.
+    let longest = allowed.iter().map(|it| it.chars().count()).max()?;
+    if key.chars().nth(longest + 2).is_some() {
+        return None;
+    }
     let lower = key.to_lowercase();
     allowed
         .iter()

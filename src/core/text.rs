@@ -1,6 +1,50 @@
-//! Line index: byte offsets to 1-based line and column (columns count Unicode scalar values).
+//! Text helpers: the line index (byte offsets to 1-based line and column, columns counting Unicode
+//! scalar values) and the short excerpts of user values that messages quote.
 //!
 //! Line breaks are `\n`, `\r\n` and a lone `\r`, as in YAML and in ropey with `cr_lines`.
+
+use std::borrow::Cow;
+
+/// The most characters of a user value a message quotes.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// The longest message a finding carries, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// A user value as a message quotes it: at most [`EXCERPT_CHARS`] characters, cut with `…`, with
+/// line breaks and other control characters escaped (`\n`, `\u{7}`), so a message stays one short line.
+pub fn excerpt(value: &str) -> Cow<'_, str> {
+    let short = value.chars().nth(EXCERPT_CHARS).is_none();
+    if short && !value.chars().any(char::is_control) {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::new();
+    for (count, c) in value.chars().enumerate() {
+        if count == EXCERPT_CHARS {
+            out.push('…');
+            break;
+        }
+        match c.is_control() {
+            true => out.extend(c.escape_debug()),
+            false => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A message cut to at most [`MAX_MESSAGE_BYTES`] bytes (on a character boundary, ending with `…`).
+pub fn cap_message(mut message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let mut end = MAX_MESSAGE_BYTES - '…'.len_utf8();
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    message.truncate(end);
+    message.push('…');
+    message
+}
 
 /// A position for humans and the CLI's output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +105,25 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_are_short_single_lines() {
+        assert_eq!(excerpt("payments"), Cow::Borrowed("payments"));
+        assert_eq!(excerpt("a\nb\tc\u{7}"), "a\\nb\\tc\\u{7}");
+        let long = "é".repeat(1_000);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
+        assert!(cut.ends_with("é…"));
+        assert_eq!(excerpt(&"x".repeat(EXCERPT_CHARS)).len(), EXCERPT_CHARS);
+    }
+
+    #[test]
+    fn messages_are_capped_on_a_char_boundary() {
+        assert_eq!(cap_message("short".into()), "short");
+        let capped = cap_message("名".repeat(1_000));
+        assert!(capped.len() <= MAX_MESSAGE_BYTES, "{}", capped.len());
+        assert!(capped.starts_with("名名") && capped.ends_with("名…"));
+    }
 
     #[test]
     fn columns_count_characters_on_every_kind_of_line_break() {

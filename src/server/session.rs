@@ -8,8 +8,9 @@ use dashmap::DashMap;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::Uri;
 
+use crate::clock;
 use crate::core::check::{Environment, analyze};
-use crate::core::date::{self, Date};
+use crate::core::date::Date;
 use crate::core::text::LineIndex;
 use crate::server::convert::Encoding;
 use crate::server::document::{Analyzed, Document};
@@ -196,9 +197,9 @@ pub fn is_contract(uri: &Uri) -> bool {
 
 /// "Today" for readiness: `PACTO_TODAY` when set (tests), else the UTC date.
 pub fn today() -> Date {
-    date::today_from_env().unwrap_or_else(|error| {
+    clock::today_from_env().unwrap_or_else(|error| {
         tracing::warn!(%error, "ignoring PACTO_TODAY");
-        date::today_utc()
+        clock::today_utc()
     })
 }
 

@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use crate::core::ide::scalar::is_plain_string;
 use crate::core::path::{Path, Segment};
+use crate::core::text::excerpt;
 use crate::core::yaml::{NodeId, Role, Tree};
 
 /// Where a definition lives.
@@ -62,12 +63,13 @@ pub fn prepare_rename(tree: &Tree, offset: usize) -> Option<(Range<usize>, Strin
 pub fn rename(tree: &Tree, offset: usize, new_name: &str) -> Result<Vec<(Range<usize>, String)>, String> {
     if !is_plain_string(new_name) {
         return Err(format!(
-            "`{new_name}` would not stay a plain YAML string here; use a name like `public-api` (letters, digits, `-`, `_`, `.`)"
+            "`{}` would not stay a plain YAML string here; use a name like `public-api` (letters, digits, `-`, `_`, `.`)",
+            excerpt(new_name)
         ));
     }
     let old = name_at(tree, offset).ok_or("not an interface name")?;
     if interface_declarations(tree).iter().any(|(it, _)| it == new_name) && new_name != old {
-        return Err(format!("an interface named `{new_name}` already exists"));
+        return Err(format!("an interface named `{}` already exists", excerpt(new_name)));
     }
     let nodes = occurrences(tree, &old);
     let mut edits = Vec::new();

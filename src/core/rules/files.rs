@@ -13,6 +13,7 @@ use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::memo::Memo;
 use crate::core::path::Path;
 use crate::core::structural::{self, Wording};
+use crate::core::text::excerpt;
 use crate::core::yaml;
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
@@ -49,7 +50,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
                 Code::INVALID_CONTRACT_FILE,
                 at,
                 Anchor::Value,
-                format!("`{file}` is not valid YAML: {problem}"),
+                format!("`{}` is not valid YAML: {problem}", excerpt(file)),
             )),
             Ok(None) => {}
         }
@@ -71,7 +72,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
                 Code::CONFIG_VALUES_VALIDATION_FAILED,
                 path,
                 described.anchor,
-                format!("configuration values do not match `{file}`: {}", relabel(&described.message, "the values")),
+                format!(
+                    "configuration values do not match `{}`: {}",
+                    excerpt(file),
+                    relabel(&described.message, "the values")
+                ),
             ));
         }
     }
@@ -95,7 +100,12 @@ fn read(bundle: &dyn BundleFiles, file: &str, at: &Path, out: &mut Vec<Issue>) -
     match bundle.read(file) {
         FileRead::File(bytes) => Some(bytes),
         FileRead::Unusable(why) => {
-            out.push(Issue::new(Code::FILE_UNREADABLE, at.clone(), Anchor::Value, format!("`{file}` {why}")));
+            out.push(Issue::new(
+                Code::FILE_UNREADABLE,
+                at.clone(),
+                Anchor::Value,
+                format!("`{}` {why}", excerpt(file)),
+            ));
             None
         }
         FileRead::Missing => {
@@ -103,7 +113,7 @@ fn read(bundle: &dyn BundleFiles, file: &str, at: &Path, out: &mut Vec<Issue>) -
                 Code::FILE_NOT_FOUND,
                 at.clone(),
                 Anchor::Value,
-                format!("`{file}` does not exist in the bundle"),
+                format!("`{}` does not exist in the bundle", excerpt(file)),
             ));
             None
         }
@@ -120,7 +130,12 @@ fn compile(bytes: &[u8], file: &str, at: &Path, codes: SchemaCodes, out: &mut Ve
     match compile_schema_bytes(bytes) {
         Ok(validator) => Some(validator),
         Err(SchemaFileError::Json(error)) => {
-            out.push(Issue::new(codes.json, at.clone(), Anchor::Value, format!("`{file}` is not valid JSON: {error}")));
+            out.push(Issue::new(
+                codes.json,
+                at.clone(),
+                Anchor::Value,
+                format!("`{}` is not valid JSON: {error}", excerpt(file)),
+            ));
             None
         }
         Err(SchemaFileError::Schema(error)) => {
@@ -128,7 +143,7 @@ fn compile(bytes: &[u8], file: &str, at: &Path, codes: SchemaCodes, out: &mut Ve
                 codes.schema,
                 at.clone(),
                 Anchor::Value,
-                format!("`{file}` is not a valid JSON Schema: {error}"),
+                format!("`{}` is not a valid JSON Schema: {error}", excerpt(file)),
             ));
             None
         }

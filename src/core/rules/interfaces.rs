@@ -4,12 +4,13 @@ use super::{Context, present};
 use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::model::InterfaceType;
 use crate::core::path::Path;
+use crate::core::text::excerpt;
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
     for (index, interface) in ctx.contract.interfaces.iter().enumerate() {
         let Some(kind) = interface.kind else { continue };
         let at = Path::root().key("interfaces").index(index);
-        let label = interface.name.as_deref().map(|it| format!(" `{it}`")).unwrap_or_default();
+        let label = interface.name.as_deref().map(|it| format!(" `{}`", excerpt(it))).unwrap_or_default();
         let has_port = present(ctx.document, &format!("/interfaces/{index}/port"));
         let has_contract = interface.contract.as_deref().is_some_and(|it| !it.is_empty())
             || (interface.contract.is_none() && present(ctx.document, &format!("/interfaces/{index}/contract")));

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use super::Context;
 use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::path::Path;
+use crate::core::text::excerpt;
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
     let contract = ctx.contract;
@@ -56,7 +57,7 @@ pub(super) fn duplicates(
                 code,
                 list.index(index).key(field),
                 Anchor::Value,
-                format!("duplicate {noun} {field} `{name}`: already used by `{list}[{first}]`"),
+                format!("duplicate {noun} {field} `{}`: already used by `{list}[{first}]`", excerpt(name)),
             )),
             None => {
                 first_seen.insert(name, index);

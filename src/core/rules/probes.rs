@@ -4,6 +4,7 @@ use super::Context;
 use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::model::{InterfaceType, Probe};
 use crate::core::path::Path;
+use crate::core::text::excerpt;
 
 struct Codes {
     key: &'static str,
@@ -43,9 +44,15 @@ fn check_probe(ctx: &Context<'_>, probe: &Probe, codes: &Codes, out: &mut Vec<Is
     let Some(name) = probe.interface.as_deref() else { return };
     let at = Path::root().key("runtime").key(codes.key);
     let what = codes.key;
+    let shown = excerpt(name);
     let Some(interface) = ctx.contract.interface(name) else {
-        let declared: Vec<String> =
-            ctx.contract.interfaces.iter().filter_map(|it| it.name.as_deref()).map(|it| format!("`{it}`")).collect();
+        let declared: Vec<String> = ctx
+            .contract
+            .interfaces
+            .iter()
+            .filter_map(|it| it.name.as_deref())
+            .map(|it| format!("`{}`", excerpt(it)))
+            .collect();
         let known = match declared.is_empty() {
             true => "the contract declares no interfaces".to_string(),
             false => format!("declared interfaces: {}", declared.join(", ")),
@@ -54,7 +61,7 @@ fn check_probe(ctx: &Context<'_>, probe: &Probe, codes: &Codes, out: &mut Vec<Is
             codes.not_found,
             at.key("interface"),
             Anchor::Value,
-            format!("{what} interface `{name}` is not declared in `interfaces`; {known}"),
+            format!("{what} interface `{shown}` is not declared in `interfaces`; {known}"),
         ));
         return;
     };
@@ -64,19 +71,19 @@ fn check_probe(ctx: &Context<'_>, probe: &Probe, codes: &Codes, out: &mut Vec<Is
             codes.invalid,
             at.key("interface"),
             Anchor::Value,
-            format!("`{name}` is an event interface; {what} needs an http or grpc interface"),
+            format!("`{shown}` is an event interface; {what} needs an http or grpc interface"),
         )),
         Some(InterfaceType::Http) if !path_set => out.push(Issue::new(
             codes.path_required,
             at.key("path"),
             Anchor::Value,
-            format!("`{name}` is an http interface, so `runtime.{what}` needs a `path` (e.g. `/{what}`)"),
+            format!("`{shown}` is an http interface, so `runtime.{what}` needs a `path` (e.g. `/{what}`)"),
         )),
         Some(InterfaceType::Grpc) if path_set => out.push(Issue::new(
             codes.path_ignored,
             at.key("path"),
             Anchor::Value,
-            format!("`{name}` is a grpc interface, which uses the standard gRPC {what} protocol; the path is ignored"),
+            format!("`{shown}` is a grpc interface, which uses the standard gRPC {what} protocol; the path is ignored"),
         )),
         _ => {}
     }

@@ -5,6 +5,7 @@ use super::names::duplicates;
 use crate::core::date;
 use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::path::Path;
+use crate::core::text::excerpt;
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
     let Some(readiness) = &ctx.contract.readiness else { return };
@@ -48,7 +49,7 @@ fn expires_problem(expires: &str) -> String {
     let shaped = expires.len() == 10
         && expires.char_indices().all(|(idx, c)| if idx == 4 || idx == 7 { c == '-' } else { c.is_ascii_digit() });
     match shaped {
-        true => format!("`{expires}` is not a calendar date (no such day)"),
-        false => format!("`{expires}` is not a valid date: write it as YYYY-MM-DD (e.g. `2027-01-31`)"),
+        true => format!("`{}` is not a calendar date (no such day)", excerpt(expires)),
+        false => format!("`{}` is not a valid date: write it as YYYY-MM-DD (e.g. `2027-01-31`)", excerpt(expires)),
     }
 }

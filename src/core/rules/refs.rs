@@ -6,6 +6,7 @@ use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::ociref::{self, OciRef};
 use crate::core::path::Path;
 use crate::core::semver::Constraints;
+use crate::core::text::excerpt;
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
     let contract = ctx.contract;
@@ -19,8 +20,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
                     at.key("ref"),
                     Anchor::Value,
                     format!(
-                        "`{reference}` is pinned by tag `{}`, which can move; pin it by digest (`@sha256:…`) for reproducible resolution",
-                        parsed.tag.as_deref().unwrap_or_default()
+                        "`{}` is pinned by tag `{}`, which can move; pin it by digest (`@sha256:…`) for reproducible resolution",
+                        excerpt(reference),
+                        excerpt(parsed.tag.as_deref().unwrap_or_default())
                     ),
                 )),
                 Some(_) => {}
@@ -43,7 +45,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
                 Code::INVALID_COMPATIBILITY,
                 at.key("compatibility"),
                 Anchor::Value,
-                format!("`{compatibility}` is not a valid semver range: {problem}"),
+                format!("`{}` is not a valid semver range: {problem}", excerpt(compatibility)),
             ));
         }
     }
@@ -81,7 +83,7 @@ fn check_oci(reference: &str, at: &Path, invalid: Code, out: &mut Vec<Issue>) ->
                 invalid,
                 at.clone(),
                 Anchor::Value,
-                format!("`{reference}` is not a valid OCI reference: {problem}"),
+                format!("`{}` is not a valid OCI reference: {problem}", excerpt(reference)),
             ));
             None
         }

@@ -1,5 +1,9 @@
 //! `runtime` and `scaling`: state consistency, scaling bounds, and the semantic upgrade warning.
 
+use std::cmp::Ordering;
+
+use serde_json::{Number, Value};
+
 use super::Context;
 use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::model::{Durability, StateType, UpgradeStrategy, Workload};
@@ -18,7 +22,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
             "a stateless service keeps no data, so its durability must be `ephemeral` (or make the state `stateful` or `hybrid`)",
         ));
     }
-    let Some(scaling) = &contract.scaling else { return };
+    if contract.scaling.is_none() {
+        return;
+    }
     let at = Path::root().key("scaling");
     if runtime.and_then(|it| it.workload) == Some(Workload::Job) {
         out.push(Issue::new(
@@ -28,8 +34,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
             "a `job` runs once to completion and cannot scale; remove `scaling` or change the workload",
         ));
     }
-    if let (Some(min), Some(max)) = scaling.bounds()
-        && min > max
+    // Compared on the document's numbers, not the model's `i64`s: YAML integers beyond 64 bits arrive
+    // as floats (as in upstream's decoder) and must not slip through as "not a number".
+    let number = |key: &str| ctx.document.pointer(&format!("/scaling/{key}")).and_then(Value::as_number);
+    let (min, max) = match number("replicas") {
+        Some(replicas) => (Some(replicas), Some(replicas)),
+        None => (number("min"), number("max")),
+    };
+    if let (Some(min), Some(max)) = (min, max)
+        && compare_whole(min, max) == Some(Ordering::Greater)
     {
         out.push(Issue::new(
             Code::SCALING_MIN_EXCEEDS_MAX,
@@ -38,6 +51,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
             format!("scaling min ({min}) is greater than max ({max})"),
         ));
     }
+}
+
+/// Orders two whole numbers exactly when both fit in 64 bits, else by their `f64` values; `None` when
+/// either has a fraction (the schema reports that).
+fn compare_whole(a: &Number, b: &Number) -> Option<Ordering> {
+    let exact = |it: &Number| it.as_i64().map(i128::from).or_else(|| it.as_u64().map(i128::from));
+    if let (Some(a), Some(b)) = (exact(a), exact(b)) {
+        return Some(a.cmp(&b));
+    }
+    let (a, b) = (a.as_f64()?, b.as_f64()?);
+    if a.fract() != 0.0 || b.fract() != 0.0 {
+        return None;
+    }
+    a.partial_cmp(&b)
 }
 
 pub(super) fn check_semantic(ctx: &Context<'_>, out: &mut Vec<Issue>) {

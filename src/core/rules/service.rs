@@ -5,6 +5,7 @@ use crate::core::finding::{Anchor, Code, Issue};
 use crate::core::ociref;
 use crate::core::path::Path;
 use crate::core::semver::parse_version;
+use crate::core::text::excerpt;
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
     let Some(service) = &ctx.contract.service else { return };
@@ -17,7 +18,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
             Code::INVALID_SEMVER,
             at.key("version"),
             Anchor::Value,
-            format!("`{version}` is not a semantic version (e.g. `1.2.3`): {problem}"),
+            format!("`{}` is not a semantic version (e.g. `1.2.3`): {problem}", excerpt(version)),
         ));
     }
     if let Some(image) = &service.image
@@ -28,7 +29,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
             Code::INVALID_IMAGE_REF,
             at.key("image").key("ref"),
             Anchor::Value,
-            format!("`{reference}` is not a valid image reference (`registry/repository[:tag][@digest]`, no scheme): {problem}"),
+            format!(
+                "`{}` is not a valid image reference (`registry/repository[:tag][@digest]`, no scheme): {problem}",
+                excerpt(reference)
+            ),
         ));
     }
     let Some(chart) = &service.chart else { return };
@@ -40,7 +44,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
             Code::INVALID_CHART_REF,
             at.key("chart").key("ref"),
             Anchor::Value,
-            format!("`{reference}` is not a valid OCI chart reference: {problem}"),
+            format!("`{}` is not a valid OCI chart reference: {problem}", excerpt(reference)),
         ));
     }
     if let Some(version) = chart.version.as_deref().filter(|it| !it.is_empty())
@@ -50,7 +54,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
             Code::INVALID_CHART_VERSION,
             at.key("chart").key("version"),
             Anchor::Value,
-            format!("chart version `{version}` is not a semantic version: {problem}"),
+            format!("chart version `{}` is not a semantic version: {problem}", excerpt(version)),
         ));
     }
 }

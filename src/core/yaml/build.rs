@@ -7,6 +7,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
 
 use super::{Entry, MAX_DEPTH, Node, NodeId, NodeKind, Parsed, Problem, ProblemKind, Scalar, ScalarStyle, Tree};
 use crate::core::path::Path;
+use crate::core::text::excerpt;
 
 /// Parses YAML text into a positioned tree. Never fails: problems are returned beside the tree.
 pub fn parse(text: &str) -> Parsed {
@@ -238,7 +239,11 @@ impl<'a> Builder<'a> {
             let span = self.nodes[key as usize].span.clone();
             self.problems.push(Problem {
                 kind: ProblemKind::DuplicateKey(path.clone()),
-                message: format!("duplicate key `{key_text}`: `{path}` is already defined above"),
+                message: format!(
+                    "duplicate key `{}`: `{}` is already defined above",
+                    excerpt(&key_text),
+                    excerpt(&path.to_string())
+                ),
                 span,
             });
         }
@@ -294,7 +299,9 @@ impl<'a> Builder<'a> {
         while !self.stack.is_empty() {
             self.close(0, false);
         }
-        Parsed { tree: Tree { nodes: self.nodes, root: self.root }, problems: self.problems }
+        let mut tree = Tree { nodes: self.nodes, root: self.root, indexes: Default::default() };
+        tree.build_indexes();
+        Parsed { tree, problems: self.problems }
     }
 }
 

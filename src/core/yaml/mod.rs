@@ -7,6 +7,7 @@
 mod build;
 mod json;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::core::path::{Path, Segment};
@@ -24,6 +25,21 @@ pub const MAX_DEPTH: usize = 128;
 pub struct Tree {
     nodes: Vec<Node>,
     root: Option<NodeId>,
+    /// Key lookup tables for the mappings with more than [`INDEXED_MAPPING`] entries, so that finding
+    /// every key of a large mapping is not quadratic.
+    indexes: HashMap<NodeId, MappingIndex>,
+}
+
+/// Mappings with more entries than this get a [`MappingIndex`]; smaller ones are scanned.
+const INDEXED_MAPPING: usize = 16;
+
+/// Where each key of one mapping is, as positions in its entry list.
+#[derive(Clone, Debug, Default)]
+struct MappingIndex {
+    /// The first entry with each scalar key text (later ones are duplicates and do not count).
+    keys: HashMap<Box<str>, u32>,
+    /// The `<<` merge entries, in order.
+    merges: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -174,14 +190,24 @@ impl Tree {
     }
 
     fn entry_bounded(&self, mapping: NodeId, key: &str, depth: u8) -> Option<Entry> {
+        let mapping = self.resolve(mapping);
         let entries = self.mapping(mapping)?;
-        if let Some(entry) = entries.iter().find(|it| self.key_text(it.key) == Some(key)) {
+        let index = self.indexes.get(&mapping);
+        let explicit = match index {
+            Some(index) => index.keys.get(key).and_then(|it| entries.get(*it as usize)),
+            None => entries.iter().find(|it| self.key_text(it.key) == Some(key)),
+        };
+        if let Some(entry) = explicit {
             return Some(*entry);
         }
         if depth == 0 {
             return None;
         }
-        for entry in entries.iter().filter(|it| self.is_merge_key(it.key)) {
+        let merges: Vec<&Entry> = match index {
+            Some(index) => index.merges.iter().filter_map(|it| entries.get(*it as usize)).collect(),
+            None => entries.iter().filter(|it| self.is_merge_key(it.key)).collect(),
+        };
+        for entry in merges {
             let value = self.resolve(entry.value);
             let sources: Vec<NodeId> = match self.sequence(value) {
                 Some(items) => items.to_vec(),
@@ -203,6 +229,28 @@ impl Tree {
 
     pub(crate) fn is_merge_key(&self, key: NodeId) -> bool {
         matches!(&self.node(key).kind, NodeKind::Scalar(s) if &*s.value == "<<" && s.style == ScalarStyle::Plain)
+    }
+
+    /// Builds the key lookup tables of the large mappings; called once the tree is complete.
+    fn build_indexes(&mut self) {
+        let mut indexes = HashMap::new();
+        for (id, node) in self.nodes.iter().enumerate() {
+            let NodeKind::Mapping(entries) = &node.kind else { continue };
+            if entries.len() <= INDEXED_MAPPING {
+                continue;
+            }
+            let mut index = MappingIndex::default();
+            for (position, entry) in entries.iter().enumerate() {
+                if self.is_merge_key(entry.key) {
+                    index.merges.push(position as u32);
+                }
+                if let Some(text) = self.key_text(entry.key) {
+                    index.keys.entry(text.into()).or_insert(position as u32);
+                }
+            }
+            indexes.insert(id as NodeId, index);
+        }
+        self.indexes = indexes;
     }
 
     /// The value node at `path`.

@@ -218,3 +218,24 @@ fn quoted_scalar_spans_end_at_the_closing_quote() {
     assert_eq!(value_text(text, &tree, "c"), "'it''s'");
     assert_eq!(value_text(text, &tree, "d"), "\"é😀\"");
 }
+
+/// Large mappings are looked up through an index; duplicates and `<<` merges behave as in small ones.
+#[test]
+fn large_mappings_keep_duplicate_and_merge_semantics() {
+    for count in [3, 40] {
+        let mut text = String::from("base: &base\n  merged: from-base\n  dup: from-base\nm:\n");
+        for index in 0..count {
+            text.push_str(&format!("  k{index}: {index}\n"));
+        }
+        text.push_str("  dup: first\n  dup: second\n  <<: *base\n  '<<': quoted\n");
+        let parsed = parse(&text);
+        let tree = &parsed.tree;
+        assert_eq!(value_text(&text, tree, &format!("m.k{}", count - 1)), (count - 1).to_string(), "{count}");
+        assert_eq!(value_text(&text, tree, "m.dup"), "first", "{count}");
+        assert_eq!(value_text(&text, tree, "m.merged"), "from-base", "{count}");
+        assert_eq!(key_text(&text, tree, "m.merged"), "merged", "{count}");
+        assert_eq!(value_text(&text, tree, "m[\"<<\"]"), "*base", "{count}");
+        assert_eq!(tree.get(&path("m.missing")), None, "{count}");
+        assert_eq!(parsed.problems.len(), 1, "{count}: {:?}", parsed.problems);
+    }
+}
