@@ -120,3 +120,29 @@ fn version_and_help() {
     assert_eq!(stdout(&output), format!("pacto-lsp {}\n", env!("CARGO_PKG_VERSION")));
     assert!(stdout(&run(&["--help"])).contains("pacto-lsp check [PATH...]"));
 }
+
+#[test]
+fn a_utf16_contract_is_named_as_such_and_a_colon_is_an_ordinary_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let utf16 = dir.path().join("utf16");
+    std::fs::create_dir(&utf16).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend("pactoVersion: \"1.1\"\n".encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(utf16.join("pacto.yaml"), bytes).unwrap();
+    let colon = dir.path().join("colon");
+    std::fs::create_dir_all(colon.join("interfaces")).unwrap();
+    std::fs::write(colon.join("interfaces/a:b.yaml"), "openapi: 3.0.0\n").unwrap();
+    let contract = "pactoVersion: \"1.1\"\nservice:\n  name: colon\n  version: 1.0.0\ninterfaces:\n  - name: api\n    type: http\n    port: 8080\n    contract: \"interfaces/a:b.yaml\"\n";
+    std::fs::write(colon.join("pacto.yaml"), contract).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
+        .args(["check", "utf16", "colon"])
+        .current_dir(dir.path())
+        .env("PACTO_TODAY", "2026-11-22")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        "utf16/pacto.yaml:1:1: error[YAML_PARSE_ERROR] the file is UTF-16 (little-endian) encoded; YAML contracts must be saved as UTF-8\nchecked 2 contracts: 1 error\n"
+    );
+}
