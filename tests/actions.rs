@@ -390,3 +390,19 @@ fn one_action_for_the_findings_it_fixes() {
     assert_eq!(adds[0].title, "Add missing `workload`, `state`");
     assert_eq!(adds[0].fixes.len(), 2, "it fixes both missing-key findings");
 }
+
+/// Inputs the property tests in tests/ide_props.rs found edits breaking, checked on every run.
+#[test]
+fn found_by_property_tests() {
+    // A byte order mark is not indentation: the readiness section starts at column 0.
+    let input = "\u{feff}pactoVersion: \"1.1\"\nservice:\n  name: dup\n  version: 1.0.0\n";
+    let output = apply(input, "Add readiness section");
+    assert!(output.starts_with(&format!("{input}readiness:\n  minScore: 100\n")), "{output:?}");
+    assert!(yaml_is_complete(&output), "{output}");
+    // A single pair in a flow sequence (`[:]`) takes no more keys: not offered.
+    not_offered("pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\npolicies: [:]\n", "Add missing `name`");
+    not_offered(
+        "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\npolicies: [a: 1]\n",
+        "Add missing `name`",
+    );
+}
