@@ -394,7 +394,7 @@ fn contract_text_is_escaped_in_hover_and_completion_markdown() {
         hover::hover(&analysis.parsed.tree, &contract, analysis.version, offset, today()).unwrap().markdown
     };
     let reference = text.replace("    interface: rest\n", &format!("    interface: \"$0{NASTY}\"\n"));
-    assert_eq!(hover_at(&reference), format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\<\\/b\\>"));
+    assert_eq!(hover_at(&reference), format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\</b\\>"));
     let unknown = text.replace("    interface: rest\n", &format!("    interface: \"$0{NASTY}!\"\n"));
     assert_eq!(
         hover_at(&unknown),
@@ -413,7 +413,7 @@ fn contract_text_is_escaped_in_hover_and_completion_markdown() {
     let item = items.iter().find(|it| it.label == NASTY).unwrap();
     assert_eq!(
         item.documentation.as_deref(),
-        Some(format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\<\\/b\\>").as_str())
+        Some(format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\</b\\>").as_str())
     );
 }
 

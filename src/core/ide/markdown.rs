@@ -2,21 +2,26 @@
 //! paths, values) goes in through [`escape`] or [`code`], so it always shows as the text it is
 //! and never as markup: no links, images, HTML, emphasis, headings or table cells.
 
-/// `text` as literal markdown text. Every ASCII punctuation character is backslash-escaped
-/// (CommonMark shows `\` + punctuation as that character, so `*`, `[`, `<`, `&`, `|`, `:` lose
-/// their meaning and no autolink can form), and line breaks and other control characters
-/// become spaces, so the text cannot start a block of its own.
+/// `text` as literal markdown text. ASCII punctuation is backslash-escaped (CommonMark shows
+/// `\` + punctuation as that character, so `*`, `[`, `<`, `&`, `|`, `:` lose their meaning and no
+/// link, image, tag or `https:` autolink can form), and line breaks and other control characters
+/// become spaces, so the text cannot start a block of its own. For legibility `-`, `.`, `/` and
+/// `,` stay as they are where they mean nothing: anywhere but first, and a `.` not after a
+/// leading number (`1.` could start a list).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
-    for c in text.chars() {
+    let mut leading_digits = true;
+    for (idx, c) in text.chars().enumerate() {
+        let harmless = idx > 0 && (matches!(c, '-' | '/' | ',') || (c == '.' && !leading_digits));
         match c {
-            c if c.is_ascii_punctuation() => {
+            c if c.is_ascii_punctuation() && !harmless => {
                 out.push('\\');
                 out.push(c);
             }
             c if is_break(c) => out.push(' '),
             c => out.push(c),
         }
+        leading_digits &= c.is_ascii_digit();
     }
     out
 }
@@ -52,7 +57,9 @@ mod tests {
 
     #[test]
     fn escape_neutralizes_markup() {
-        assert_eq!(escape("public-api"), "public\\-api");
+        assert_eq!(escape("public-api.v1/x,y"), "public-api.v1/x,y");
+        assert_eq!(escape("-a"), "\\-a");
+        assert_eq!(escape("12. a"), "12\\. a");
         assert_eq!(escape("*b* [x](j:a(1)) <i>"), "\\*b\\* \\[x\\]\\(j\\:a\\(1\\)\\) \\<i\\>");
         assert_eq!(escape("a\n# h\r\n| t"), "a \\# h  \\| t");
         assert_eq!(escape("😀 名前"), "😀 名前");
