@@ -406,3 +406,29 @@ fn found_by_property_tests() {
         "Add missing `name`",
     );
 }
+
+#[test]
+fn no_fix_rewrites_an_alias() {
+    // Every fixable value is an alias of a value under `metadata`.
+    let input = "metadata:\n  v: &v \"1.0\"\n  h: &h wbe-api\n  d: &d persistent\n  t: &t stateless\n  hi: &hi 12\n  e: &e \"2026-01-31\"\npactoVersion: *v\nservice: &s\n  name: a\ninterfaces:\n  - name: web-api\n    type: http\n    port: 8080\nruntime:\n  workload: service\n  state:\n    type: *t\n    persistence:\n      scope: local\n      durability: *d\n    dataCriticality: low\n  health:\n    interface: *h\n    path: /h\nscaling:\n  min: *hi\n  max: 3\nreadiness:\n  checks:\n    - id: a\n      type: url\n      evidence: https://x\n      weight: 10\n      expires: *e\n";
+    for text in [input.to_string(), crlf(input)] {
+        let analysis = check(&text);
+        let aliases: Vec<std::ops::Range<usize>> =
+            text.match_indices(" *").map(|(at, _)| at + 1..text[at..].find(['\r', '\n']).unwrap() + at).collect();
+        let offered = actions::actions(&text, &analysis, 0..text.len(), today());
+        let titles: Vec<&str> = offered.iter().map(|it| it.title.as_str()).collect();
+        // Only the fixes whose edits land elsewhere: the missing `service.version` (into the anchored mapping).
+        assert_eq!(titles, ["Add missing `version`"], "{:#?}", analysis.findings);
+        for action in &offered {
+            for (range, _) in &action.edits {
+                assert!(aliases.iter().all(|alias| range.end < alias.start || range.start > alias.end), "{action:?}");
+            }
+        }
+        let output = actions::apply(&text, &offered[0].edits);
+        assert_eq!(output, text.replace("  name: a", &format!("  name: a{}  version: 0.1.0", newline(&text))));
+    }
+}
+
+fn newline(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
