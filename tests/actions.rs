@@ -390,3 +390,45 @@ fn one_action_for_the_findings_it_fixes() {
     assert_eq!(adds[0].title, "Add missing `workload`, `state`");
     assert_eq!(adds[0].fixes.len(), 2, "it fixes both missing-key findings");
 }
+
+/// Inputs the property tests in tests/ide_props.rs found edits breaking, checked on every run.
+#[test]
+fn found_by_property_tests() {
+    // A byte order mark is not indentation: the readiness section starts at column 0.
+    let input = "\u{feff}pactoVersion: \"1.1\"\nservice:\n  name: dup\n  version: 1.0.0\n";
+    let output = apply(input, "Add readiness section");
+    assert!(output.starts_with(&format!("{input}readiness:\n  minScore: 100\n")), "{output:?}");
+    assert!(yaml_is_complete(&output), "{output}");
+    // A single pair in a flow sequence (`[:]`) takes no more keys: not offered.
+    not_offered("pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\npolicies: [:]\n", "Add missing `name`");
+    not_offered(
+        "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\npolicies: [a: 1]\n",
+        "Add missing `name`",
+    );
+}
+
+#[test]
+fn no_fix_rewrites_an_alias() {
+    // Every fixable value is an alias of a value under `metadata`.
+    let input = "metadata:\n  v: &v \"1.0\"\n  h: &h wbe-api\n  d: &d persistent\n  t: &t stateless\n  hi: &hi 12\n  e: &e \"2026-01-31\"\npactoVersion: *v\nservice: &s\n  name: a\ninterfaces:\n  - name: web-api\n    type: http\n    port: 8080\nruntime:\n  workload: service\n  state:\n    type: *t\n    persistence:\n      scope: local\n      durability: *d\n    dataCriticality: low\n  health:\n    interface: *h\n    path: /h\nscaling:\n  min: *hi\n  max: 3\nreadiness:\n  checks:\n    - id: a\n      type: url\n      evidence: https://x\n      weight: 10\n      expires: *e\n";
+    for text in [input.to_string(), crlf(input)] {
+        let analysis = check(&text);
+        let aliases: Vec<std::ops::Range<usize>> =
+            text.match_indices(" *").map(|(at, _)| at + 1..text[at..].find(['\r', '\n']).unwrap() + at).collect();
+        let offered = actions::actions(&text, &analysis, 0..text.len(), today());
+        let titles: Vec<&str> = offered.iter().map(|it| it.title.as_str()).collect();
+        // Only the fixes whose edits land elsewhere: the missing `service.version` (into the anchored mapping).
+        assert_eq!(titles, ["Add missing `version`"], "{:#?}", analysis.findings);
+        for action in &offered {
+            for (range, _) in &action.edits {
+                assert!(aliases.iter().all(|alias| range.end < alias.start || range.start > alias.end), "{action:?}");
+            }
+        }
+        let output = actions::apply(&text, &offered[0].edits);
+        assert_eq!(output, text.replace("  name: a", &format!("  name: a{}  version: 0.1.0", newline(&text))));
+    }
+}
+
+fn newline(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}

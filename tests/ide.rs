@@ -382,7 +382,7 @@ const NASTY: &str = "*bold* [x](javascript:alert(1)) <img src=x> ``a`` | # h";
 
 #[test]
 fn contract_text_is_escaped_in_hover_and_completion_markdown() {
-    let escaped = r"\*bold\* \[x\]\(javascript\:alert\(1\)\) \<img src=x\> \`\`a\`\` \| \# h";
+    let escaped = r"\*bold\* \[x\]\(javascript\:alert\(1\)\) \<img src\=x\> \`\`a\`\` \| \# h";
     let code = "```*bold* [x](javascript:alert(1)) <img src=x> ``a`` | # h```";
     let quoted = format!("\"{NASTY}\"");
     let text = CONTRACT

@@ -336,6 +336,10 @@ fn insert_keys(text: &str, tree: &Tree, path: &Path, keys: &[(&str, String)]) ->
             });
         }
         if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
+            // Anything else is a single pair in a flow sequence (`[a: 1]`), which takes no more keys.
+            if !starts_block_line(text, tree.span(first.key).start) {
+                return None;
+            }
             let column = column_of(text, tree.span(first.key).start);
             let end = tree.span(last.value).end.max(tree.span(last.key).end);
             return Some(block_insert(text, end, column, keys, newline));
@@ -346,6 +350,9 @@ fn insert_keys(text: &str, tree: &Tree, path: &Path, keys: &[(&str, String)]) ->
         return None;
     }
     let key = tree.key_node(path)?;
+    if !starts_block_line(text, tree.span(key).start) {
+        return None;
+    }
     let column = column_of(text, tree.span(key).start);
     let value_end = node.map_or(tree.span(key).end, |it| tree.span(it).end.max(tree.span(key).end));
     Some(block_insert(text, value_end, column + 2, keys, newline))
@@ -453,9 +460,20 @@ fn newline(text: &str) -> &'static str {
     if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
 
-/// The column (in bytes; indentation is ASCII) of an offset.
+/// The column of an offset, in characters as YAML counts indentation.
 fn column_of(text: &str, offset: usize) -> usize {
-    offset - text[..offset].rfind(['\n', '\r']).map_or(0, |it| it + 1)
+    line_before(text, offset).chars().count()
+}
+
+/// Whether a key at `offset` is a block mapping key: only indentation and `- ` before it on its line.
+fn starts_block_line(text: &str, offset: usize) -> bool {
+    line_before(text, offset).chars().all(|c| c == ' ' || c == '-')
+}
+
+/// The text of the line before `offset`, without a byte order mark (it is not indentation).
+fn line_before(text: &str, offset: usize) -> &str {
+    let start = text[..offset].rfind(['\n', '\r']).map_or(0, |it| it + 1);
+    text[start..offset].trim_start_matches('\u{feff}')
 }
 
 /// Applies edits (non-overlapping, any order) to a text; used by tests and the CLI.

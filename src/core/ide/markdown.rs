@@ -2,17 +2,17 @@
 //! paths, values) goes in through [`escape`] or [`code`], so it always shows as the text it is
 //! and never as markup: no links, images, HTML, emphasis, headings or table cells.
 
-/// `text` as literal markdown text. Every ASCII punctuation character that can mean something
-/// is backslash-escaped (CommonMark shows `\` + punctuation as that character, so `*`, `[`,
-/// `<`, `&`, `|`, `:` lose their meaning and no autolink can form); the harmless ones (`-`, `.`,
-/// `/`, …) stay as they are so names and versions read naturally, except at the start, where
-/// `-` or `+` could open a list. Line breaks and other control characters become spaces, so the
-/// text cannot start a block of its own.
+/// `text` as literal markdown text. ASCII punctuation is backslash-escaped (CommonMark shows
+/// `\` + punctuation as that character, so `*`, `[`, `<`, `&`, `|`, `:` lose their meaning and no
+/// link, image, tag or `https:` autolink can form), and line breaks and other control characters
+/// become spaces, so the text cannot start a block of its own. For legibility `-`, `.`, `/` and
+/// `,` stay as they are where they mean nothing: anywhere but first, and a `.` not after a
+/// leading number (`1.` could start a list).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
-    for (at, c) in text.char_indices() {
-        let harmless = matches!(c, '.' | ',' | '\'' | '"' | '/' | '=' | '?' | '%' | ';' | '@' | '$' | '^')
-            || (matches!(c, '-') && at > 0);
+    let mut leading_digits = true;
+    for (idx, c) in text.chars().enumerate() {
+        let harmless = idx > 0 && (matches!(c, '-' | '/' | ',') || (c == '.' && !leading_digits));
         match c {
             c if c.is_ascii_punctuation() && !harmless => {
                 out.push('\\');
@@ -21,6 +21,7 @@ pub fn escape(text: &str) -> String {
             c if is_break(c) => out.push(' '),
             c => out.push(c),
         }
+        leading_digits &= c.is_ascii_digit();
     }
     out
 }
@@ -56,8 +57,9 @@ mod tests {
 
     #[test]
     fn escape_neutralizes_markup() {
-        assert_eq!(escape("public-api"), "public-api");
-        assert_eq!(escape("-x 1.0.0 a/b"), "\\-x 1.0.0 a/b");
+        assert_eq!(escape("public-api.v1/x,y"), "public-api.v1/x,y");
+        assert_eq!(escape("-a"), "\\-a");
+        assert_eq!(escape("12. a"), "12\\. a");
         assert_eq!(escape("*b* [x](j:a(1)) <i>"), "\\*b\\* \\[x\\]\\(j\\:a\\(1\\)\\) \\<i\\>");
         assert_eq!(escape("a\n# h\r\n| t"), "a \\# h  \\| t");
         assert_eq!(escape("😀 名前"), "😀 名前");
