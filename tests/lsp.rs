@@ -459,16 +459,23 @@ fn a_burst_of_300_edits_costs_about_one_check() {
     server.initialize(json!({}), Value::Null);
     server.open(&uri, &text, 1);
     let first = server.diagnostics(&uri, 1);
+    // The log is read from another pipe than the messages: wait until it caught up.
+    server.wait_for_log_line("the first publish", |it| it.contains("publishing") && it.contains("version=1 "));
     let before = server.log_count("analysis ran");
     let (rss_before, cpu_before) = (server.rss_kib(), server.cpu_ms());
 
-    // Type a comment at the end, one character per change, then an unknown top-level key.
+    // Type a comment at the end, one character per change, then an unknown top-level key: 300
+    // changes sent back to back.
     let end = text.lines().count() as u32;
-    for version in 2..=300 {
-        let column = version as u32 - 2;
-        server.change(&uri, version, json!([{"range": range((end, column), (end, column)), "text": "#"}]));
-    }
-    server.change(&uri, 301, json!([{"range": range((end, 299), (end, 299)), "text": "\nextra: 1\n"}]));
+    let change = |version: u32, at: u32, text: &str| {
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": range((end, at), (end, at)), "text": text}],
+        }})
+    };
+    let mut burst: Vec<Value> = (2..=300).map(|version| change(version, version - 2, "#")).collect();
+    burst.push(change(301, 299, "\nextra: 1\n"));
+    server.send_all(&burst);
     let last = server.diagnostics(&uri, 301);
     let (rss_after, cpu) = (server.rss_kib(), server.cpu_ms() - cpu_before);
 
@@ -476,6 +483,7 @@ fn a_burst_of_300_edits_costs_about_one_check() {
     assert_eq!(unknown.len(), 1, "{last:#?}");
     assert_eq!(unknown[0]["code"], "SCHEMA_VIOLATION");
     assert_eq!(unknown[0]["range"]["start"]["line"], end + 1);
+    server.wait_for_log_line("the last publish", |it| it.contains("publishing") && it.contains("version=301 "));
     let analyses = server.log_count("analysis ran") - before;
     assert!(
         (1..=4).contains(&analyses),
@@ -535,12 +543,12 @@ fn requests_share_one_quick_analysis_per_version() {
         assert!(server.request("textDocument/hover", hover.clone()).unwrap()["contents"].is_object());
         server.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}})).unwrap();
     }
-    assert_eq!(server.log_count("quick analysis ran"), 1);
+    assert_eq!(server.settled_log_count("quick analysis ran", 1), 1);
     server.change(&uri, 2, json!([{"range": range((0, 0), (0, 0)), "text": "# edited\n"}]));
     for _ in 0..5 {
         server.request("textDocument/foldingRange", json!({"textDocument": {"uri": uri}})).unwrap();
     }
-    assert_eq!(server.log_count("quick analysis ran"), 2);
+    assert_eq!(server.settled_log_count("quick analysis ran", 2), 2);
     assert_eq!(server.shutdown_and_exit().code(), Some(0));
 }
 
@@ -558,6 +566,7 @@ fn documents_that_are_not_file_uris_read_no_local_files() {
         assert!(!found.iter().any(|it| it.starts_with("FILE_")), "{other}: {found:?}");
         assert!(found.contains(&"HEALTH_INTERFACE_NOT_FOUND".to_string()), "{other}: {found:?}");
     }
+    server.wait_for_log_line("the last publish", |it| it.contains("publishing") && it.contains("git:"));
     assert_eq!(server.log_count("analysis ran"), server.log_count("misses=0") + 1, "only the file: URI loads files");
     assert_eq!(server.shutdown_and_exit().code(), Some(0));
 }

@@ -86,10 +86,13 @@ impl Server {
     }
 
     pub fn send(&mut self, message: &Value) {
-        let body = serde_json::to_vec(message).unwrap();
-        let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-        frame.extend(body);
-        self.send_raw(&frame);
+        self.send_raw(&frame(message));
+    }
+
+    /// Sends many messages back to back, in one write.
+    pub fn send_all(&mut self, messages: &[Value]) {
+        let bytes: Vec<u8> = messages.iter().flat_map(frame).collect();
+        self.send_raw(&bytes);
     }
 
     pub fn notify(&mut self, method: &str, params: Value) {
@@ -188,6 +191,18 @@ impl Server {
         self.stderr.lock().unwrap().lines().filter(|it| it.contains(needle)).count()
     }
 
+    /// How many lines of the log contain `needle`, once at least `expected` do and no more came
+    /// for a moment (the log arrives on another pipe than the messages).
+    pub fn settled_log_count(&self, needle: &str, expected: usize) -> usize {
+        let deadline = Instant::now() + TIMEOUT;
+        while self.log_count(needle) < expected {
+            assert!(Instant::now() < deadline, "log never had {expected} lines with {needle:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        self.log_count(needle)
+    }
+
     /// The server's resident memory (VmRSS) in KiB, from `/proc`.
     pub fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
@@ -280,6 +295,14 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// A message with its `Content-Length` header.
+pub fn frame(message: &Value) -> Vec<u8> {
+    let body = serde_json::to_vec(message).unwrap();
+    let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    frame.extend(body);
+    frame
 }
 
 fn read_frame(reader: &mut impl BufRead) -> Option<Value> {
