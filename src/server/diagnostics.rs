@@ -3,7 +3,7 @@
 //! Checking is single-flight per document: an edit marks the document dirty and starts a worker
 //! only when none runs; the worker checks a snapshot of the newest text, off the async runtime's
 //! workers, and goes round again until the document is clean. When edits arrived while a check
-//! ran, the next one first waits for them to pause, so a burst of edits costs about one check.
+//! ran and overtook it, the next one first waits for them to pause, so a burst of edits costs about one check.
 //! Work for a version (or an opening of the URI) that is no longer current is dropped between
 //! load rounds and before it is published, and publishing is serialized per URI, so a client
 //! never sees diagnostics older than ones it already has.
@@ -79,10 +79,11 @@ impl Drop for Worker {
 /// Checks the document opened as `generation` until it is clean, then stops.
 async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<Checking>) {
     let mut worker = Worker { checking, finished: false };
-    let mut checked = false;
+    let mut overtaken = false;
     loop {
-        // Edits arrived while the last check ran: a burst, which costs one more check, not one per round.
-        if checked && worker.checking.is_dirty() {
+        // The last check was overtaken by edits that arrived while it ran: a burst, which costs one
+        // more check, not one per round. (An edit after a publish, as in ordinary typing, is checked at once.)
+        if overtaken && worker.checking.is_dirty() {
             settle(session, &uri).await;
         }
         let snapshot = match next(session, &uri, generation, &worker.checking) {
@@ -98,10 +99,10 @@ async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<C
             }
         };
         tracing::debug!(uri = uri.as_str(), generation, version = snapshot.version, "checking");
-        if let Some(analysis) = compute(session, &uri, &snapshot, true).await {
-            publish(session, &uri, snapshot, analysis).await;
-        }
-        checked = true;
+        overtaken = match compute(session, &uri, &snapshot, true).await {
+            Some(analysis) => !publish(session, &uri, snapshot, analysis).await,
+            None => true,
+        };
     }
 }
 
@@ -211,7 +212,8 @@ fn run_analysis(
     .ok()
 }
 
-async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis: Analysis) {
+/// Returns whether the analysis was still for the document's current text (and so was kept).
+async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis: Analysis) -> bool {
     let encoding = session.encoding();
     let lines = LineIndex::new(&snapshot.text);
     let diagnostics: Vec<Diagnostic> =
@@ -231,18 +233,19 @@ async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis
         _ => {
             let (generation, version) = (analyzed.generation, analyzed.version);
             tracing::debug!(uri = uri.as_str(), generation, version, "not published; the document moved on");
-            return;
+            return false;
         }
     };
     // The same version may be published again (bundle files or settings changed); an older one never.
     let current = (analyzed.generation, analyzed.version);
     if published.is_some_and(|it| it > current) {
-        return;
+        return true;
     }
     let (generation, version, count) = (analyzed.generation, analyzed.version, diagnostics.len());
     tracing::debug!(uri = uri.as_str(), generation, version, count, "publishing");
     session.client.publish_diagnostics(uri.clone(), diagnostics, Some(analyzed.version)).await;
     *published = Some(current);
+    true
 }
 
 /// Clears a closed document's diagnostics (after any publish under way for it).

@@ -11,14 +11,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::core::bundle::{FileRead, Unusable};
 use crate::fs::{FileKey, Loader, gate};
-use crate::server::pool::{Job, Pool};
+use crate::server::pool::{Job, Pool, Refused};
 
 /// At most this many files are cached.
 const MAX_ENTRIES: usize = 10_000;
@@ -31,6 +31,9 @@ const ENTRY_OVERHEAD: usize = 256;
 
 /// How long one file may take to read.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a load waits for room in a full queue before it counts as stuck.
+const QUEUE_PATIENCE: Duration = Duration::from_secs(30);
 
 /// Threads reading bundle files, and how many loads may wait for one.
 const LOAD_THREADS: usize = 2;
@@ -62,7 +65,8 @@ struct State {
 struct Loading {
     /// Which load this is: the result of a load that was forgotten meanwhile is not kept.
     id: u64,
-    started: Instant,
+    /// When a pool thread began the read (unset while it waits in the queue).
+    began: Arc<OnceLock<Instant>>,
     /// Becomes true when the read finished.
     done: watch::Receiver<bool>,
 }
@@ -98,45 +102,72 @@ impl FileCache {
     pub async fn load(self: &Arc<Self>, keys: &[FileKey]) {
         let mut waits = Vec::new();
         for key in keys {
-            let mut state = self.state();
-            if state.entries.contains_key(key) {
-                continue;
-            }
-            if let Some(loading) = state.loading.get(key) {
-                waits.push((key.clone(), loading.done.clone()));
-                continue;
-            }
-            let id = self.next_load.fetch_add(1, Ordering::Relaxed);
-            let (finished, done) = watch::channel(false);
-            let cache = Arc::downgrade(self);
-            let job_key = key.clone();
-            let job: Job = Box::new(move || {
-                let Some(cache) = cache.upgrade() else { return };
-                let read = (cache.reader)(&job_key);
-                cache.finish(&job_key, id, read);
-                let _ = finished.send(true);
-            });
-            match self.pool.submit(job) {
-                Ok(()) => {
-                    state.loading.insert(key.clone(), Loading { id, started: Instant::now(), done: done.clone() });
-                    waits.push((key.clone(), done));
+            let (began, mut job, done) = {
+                let mut state = self.state();
+                if state.entries.contains_key(key) {
+                    continue;
                 }
-                Err(refused) => {
-                    tracing::warn!(path = %key.path().display(), ?refused, "bundle file not read: the loader is busy");
-                    insert(&mut state, self.budget, key.clone(), FileRead::Unusable(Unusable::TimedOut));
+                if let Some(loading) = state.loading.get(key) {
+                    waits.push((key.clone(), loading.began.clone(), loading.done.clone()));
+                    continue;
+                }
+                let id = self.next_load.fetch_add(1, Ordering::Relaxed);
+                let (finished, done) = watch::channel(false);
+                let began: Arc<OnceLock<Instant>> = Arc::default();
+                let (cache, job_key, job_began) = (Arc::downgrade(self), key.clone(), began.clone());
+                let job: Job = Box::new(move || {
+                    let _ = job_began.set(Instant::now());
+                    let Some(cache) = cache.upgrade() else { return };
+                    let read = (cache.reader)(&job_key);
+                    cache.finish(&job_key, id, read);
+                    let _ = finished.send(true);
+                });
+                // Registered before the job is queued: it may finish before `submit` returns.
+                state.loading.insert(key.clone(), Loading { id, began: began.clone(), done: done.clone() });
+                (began, job, done)
+            };
+            // A full queue is back-pressure (many bundles opened at once), not a failure: wait for room.
+            let queued_at = Instant::now();
+            loop {
+                match self.pool.submit(job) {
+                    Ok(()) => {
+                        waits.push((key.clone(), began, done));
+                        break;
+                    }
+                    Err((Refused::Full, back)) if queued_at.elapsed() < QUEUE_PATIENCE => {
+                        job = back;
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                    Err((refused, _)) => {
+                        tracing::warn!(path = %key.path().display(), ?refused, "bundle file not read: the loader is stuck");
+                        let mut state = self.state();
+                        state.loading.remove(key);
+                        insert(&mut state, self.budget, key.clone(), FileRead::Unusable(Unusable::TimedOut));
+                        break;
+                    }
                 }
             }
         }
-        let deadline = tokio::time::Instant::now() + self.pool.timeout;
-        for (key, mut done) in waits {
-            let finished = tokio::time::timeout_at(deadline, done.wait_for(|it| *it)).await;
-            if matches!(finished, Ok(Ok(_))) {
-                continue;
-            }
-            let mut state = self.state();
-            if !state.entries.contains_key(&key) {
-                tracing::warn!(path = %key.path().display(), "bundle file not read in time");
-                insert(&mut state, self.budget, key, FileRead::Unusable(Unusable::TimedOut));
+        // Each read may take the pool's timeout from when a thread began it; a read still queued
+        // waits for its turn unless every thread is stuck.
+        for (key, began, mut done) in waits {
+            loop {
+                let tick = tokio::time::timeout(Duration::from_millis(50), done.wait_for(|it| *it)).await;
+                if tick.is_ok() {
+                    break; // Finished, or the job was dropped (its result is in the cache or will be asked again).
+                }
+                let overdue = match began.get() {
+                    Some(at) => at.elapsed() >= self.pool.timeout,
+                    None => self.pool.is_stuck(),
+                };
+                if overdue {
+                    let mut state = self.state();
+                    if !state.entries.contains_key(&key) {
+                        tracing::warn!(path = %key.path().display(), "bundle file not read in time");
+                        insert(&mut state, self.budget, key, FileRead::Unusable(Unusable::TimedOut));
+                    }
+                    break;
+                }
             }
         }
     }
@@ -158,7 +189,8 @@ impl FileCache {
         let timeout = self.pool.timeout;
         let mut state = self.state();
         state.entries.retain(|key, _| !key.path().starts_with(path));
-        state.loading.retain(|key, it| !key.path().starts_with(path) || it.started.elapsed() >= timeout);
+        let stuck = |it: &Loading| it.began.get().is_some_and(|at| at.elapsed() >= timeout);
+        state.loading.retain(|key, it| !key.path().starts_with(path) || stuck(it));
         state.bytes = state.entries.values().map(|(_, read)| cost(read)).sum();
     }
 
@@ -359,6 +391,22 @@ mod tests {
         let other = FileKey::in_bundle(Path::new("/b"), "other.json");
         cache.load(std::slice::from_ref(&other)).await;
         assert_eq!(held(&cache, &other), "10 bytes");
+    }
+
+    #[tokio::test]
+    async fn many_files_at_once_wait_for_the_pool_and_none_times_out() {
+        // Far more files than the queue holds, each quick but all together longer than the
+        // timeout: a full queue and a long wait in it are not a failure of the file.
+        let reader: Reader = Arc::new(|_: &FileKey| {
+            std::thread::sleep(Duration::from_millis(1));
+            file(10)
+        });
+        let cache = Arc::new(FileCache::new(reader, MAX_BYTES, Duration::from_millis(100)));
+        let keys: Vec<FileKey> =
+            (0..LOAD_QUEUE * 3).map(|it| FileKey::in_bundle(Path::new("/b"), &format!("{it}.json"))).collect();
+        cache.load(&keys).await;
+        let timed_out = keys.iter().filter(|it| !matches!(cache.get(it), Some(FileRead::File(_)))).count();
+        assert_eq!(timed_out, 0);
     }
 
     #[tokio::test]

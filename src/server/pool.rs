@@ -51,21 +51,25 @@ impl Pool {
         Pool { queue: sender, busy_since, epoch, timeout }
     }
 
-    /// Queues a job, or refuses it when the queue is full or every thread is stuck.
-    pub fn submit(&self, job: Job) -> Result<(), Refused> {
-        let now = self.epoch.elapsed().as_millis() as u64 + 1;
-        let stuck_after = self.timeout.as_millis() as u64;
-        let stuck = self.busy_since.iter().all(|it| {
-            let since = it.load(Ordering::Acquire);
-            since != 0 && now.saturating_sub(since) > stuck_after
-        });
-        if stuck {
-            return Err(Refused::Stuck);
+    /// Queues a job, or refuses it (handing it back) when the queue is full or every thread is stuck.
+    pub fn submit(&self, job: Job) -> Result<(), (Refused, Job)> {
+        if self.is_stuck() {
+            return Err((Refused::Stuck, job));
         }
         self.queue.try_send(job).map_err(|error| match error {
-            TrySendError::Full(_) => Refused::Full,
+            TrySendError::Full(job) => (Refused::Full, job),
             // The threads could not be started.
-            TrySendError::Disconnected(_) => Refused::Stuck,
+            TrySendError::Disconnected(job) => (Refused::Stuck, job),
+        })
+    }
+
+    /// Whether every thread has been running one job for longer than the timeout.
+    pub fn is_stuck(&self) -> bool {
+        let now = self.epoch.elapsed().as_millis() as u64 + 1;
+        let stuck_after = self.timeout.as_millis() as u64;
+        self.busy_since.iter().all(|it| {
+            let since = it.load(Ordering::Acquire);
+            since != 0 && now.saturating_sub(since) > stuck_after
         })
     }
 }
@@ -93,6 +97,11 @@ mod tests {
 
     use super::*;
 
+    /// Submits, keeping only why a job was refused.
+    fn submit(pool: &Pool, job: Job) -> Result<(), Refused> {
+        pool.submit(job).map_err(|(refused, _)| refused)
+    }
+
     #[test]
     fn a_stuck_job_leaves_the_other_thread_working_and_two_make_the_pool_refuse_at_once() {
         let timeout = Duration::from_millis(100);
@@ -104,24 +113,24 @@ mod tests {
                 let _ = blocked.lock().map(|it| it.recv());
             })
         };
-        pool.submit(stuck_job(blocked.clone())).unwrap();
+        submit(&pool, stuck_job(blocked.clone())).unwrap();
         std::thread::sleep(timeout * 2);
 
         // One thread is stuck: later jobs still run, all on the other thread (none is added).
         let (done, finished) = channel();
         for index in 0..5 {
             let done = done.clone();
-            pool.submit(Box::new(move || done.send((index, std::thread::current().id())).unwrap())).unwrap();
+            submit(&pool, Box::new(move || done.send((index, std::thread::current().id())).unwrap())).unwrap();
         }
         let results: Vec<_> = (0..5).map(|_| finished.recv_timeout(Duration::from_secs(5)).unwrap()).collect();
         let threads: std::collections::HashSet<_> = results.iter().map(|it| it.1).collect();
         assert_eq!(threads.len(), 1, "{results:?}");
 
         // The second thread gets stuck too (it waits for the lock the first one holds): refused at once.
-        pool.submit(stuck_job(blocked.clone())).unwrap();
+        submit(&pool, stuck_job(blocked.clone())).unwrap();
         std::thread::sleep(timeout * 2);
         let started = Instant::now();
-        assert_eq!(pool.submit(Box::new(|| {})), Err(Refused::Stuck));
+        assert_eq!(submit(&pool, Box::new(|| {})), Err(Refused::Stuck));
         assert!(started.elapsed() < Duration::from_millis(50));
 
         // Released, the threads serve again.
@@ -130,7 +139,7 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let done = done.clone();
-            if pool.submit(Box::new(move || done.send(()).unwrap())).is_ok() {
+            if submit(&pool, Box::new(move || done.send(()).unwrap())).is_ok() {
                 break;
             }
             assert!(Instant::now() < deadline, "the pool never recovered");
@@ -143,22 +152,25 @@ mod tests {
     fn the_queue_is_bounded_and_a_panicking_job_keeps_its_thread() {
         let pool = Pool::new("test-pool", 1, 2, Duration::from_secs(60));
         let (release, blocked) = channel::<()>();
-        pool.submit(Box::new(move || {
-            let _ = blocked.recv();
-        }))
+        submit(
+            &pool,
+            Box::new(move || {
+                let _ = blocked.recv();
+            }),
+        )
         .unwrap();
         // Until the thread takes the first job the queue may hold it; fill what is left.
         let mut accepted = 0;
-        while pool.submit(Box::new(|| panic!("a test job panics"))).is_ok() {
+        while submit(&pool, Box::new(|| panic!("a test job panics"))).is_ok() {
             accepted += 1;
             assert!(accepted <= 3, "the queue is not bounded");
         }
-        assert_eq!(pool.submit(Box::new(|| {})), Err(Refused::Full));
+        assert_eq!(submit(&pool, Box::new(|| {})), Err(Refused::Full));
         drop(release);
         let (done, finished) = channel();
         loop {
             let done = done.clone();
-            if pool.submit(Box::new(move || done.send(()).unwrap())).is_ok() {
+            if submit(&pool, Box::new(move || done.send(()).unwrap())).is_ok() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(10));
