@@ -313,10 +313,11 @@ fn policy_chains_deeper_than_sixteen_refs_are_refused() {
     );
 }
 
-/// Threads of a live process, from procfs.
-fn threads(pid: u32) -> usize {
+/// A number from a live process's procfs status (`Threads:`, `VmHWM:` in KiB).
+fn status(pid: u32, field: &str) -> usize {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status.lines().find_map(|it| it.strip_prefix("Threads:")).unwrap().trim().parse().unwrap()
+    let value = status.lines().find_map(|it| it.strip_prefix(field)).unwrap();
+    value.trim().trim_end_matches(" kB").parse().unwrap()
 }
 
 #[test]
@@ -342,8 +343,10 @@ fn the_server_reports_hostile_files_and_keeps_serving() {
             assert_eq!(server.diagnostics(&uri, version).len(), HOSTILE_FINDINGS.len());
         }
     }
-    let count = threads(server.pid());
-    assert!(count < 24, "{count} threads after 60 edits");
+    let threads = status(server.pid(), "Threads:");
+    assert!(threads < 24, "{threads} threads after 60 edits");
+    let peak_kib = status(server.pid(), "VmHWM:");
+    assert!(peak_kib < 200 * 1024, "peak RSS {peak_kib} KiB");
     let hover = server
         .request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 4}}));
     assert!(hover.expect("hover answers")["contents"]["value"].as_str().is_some_and(|it| !it.is_empty()));
