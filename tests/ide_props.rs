@@ -14,11 +14,9 @@
 //! overrides the case counts. Each test prints its seed (shown only when it fails): rerun with
 //! `PROPTEST_RNG_SEED=<seed>` to reproduce.
 
-use std::hash::{BuildHasher, RandomState};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
-use std::time::Instant;
 
 use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
 use pacto_lsp::core::date::{self, Date};
@@ -30,29 +28,11 @@ use pacto_lsp::core::readiness;
 use pacto_lsp::core::yaml;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
-use proptest::test_runner::{Config as ProptestConfig, RngSeed, TestCaseError};
+use proptest::test_runner::TestCaseError;
 
-/// Base proptest configuration: `cases` unless `PROPTEST_CASES` is set, no persistence files, and
-/// a seed that is printed (and taken from `PROPTEST_RNG_SEED` when set).
-fn config(cases: u32) -> ProptestConfig {
-    // `default()` reads the PROPTEST_* environment variables; explicit fields would override them.
-    let base = ProptestConfig::default();
-    let cases = match std::env::var_os("PROPTEST_CASES") {
-        Some(_) => base.cases,
-        None => cases,
-    };
-    let max_shrink_time = match std::env::var_os("PROPTEST_MAX_SHRINK_TIME") {
-        Some(_) => base.max_shrink_time,
-        None => 60_000,
-    };
-    let seed = match base.rng_seed {
-        RngSeed::Fixed(seed) => seed,
-        RngSeed::Random => RandomState::new().hash_one(Instant::now()),
-    };
-    // Captured by the test harness: shown only when the test fails.
-    eprintln!("proptest seed {seed}: rerun with PROPTEST_RNG_SEED={seed}");
-    ProptestConfig { cases, max_shrink_time, failure_persistence: None, rng_seed: RngSeed::Fixed(seed), ..base }
-}
+#[path = "support/props.rs"]
+mod props;
+use props::config;
 
 fn today() -> Date {
     date::parse_strict("2026-11-22").expect("a valid date")
