@@ -2,8 +2,8 @@
 //!
 //! Checking is single-flight per document: an edit marks the document dirty and starts a worker
 //! only when none runs; the worker checks a snapshot of the newest text, off the async runtime's
-//! workers, and goes round again until the document is clean. When edits arrived while a check
-//! ran and overtook it, the next one first waits for them to pause, so a burst of edits costs about one check.
+//! workers, and goes round again until the document is clean. When several edits arrived since a
+//! check began, the next one first waits for them to pause, so a burst of edits costs about one check.
 //! Work for a version (or an opening of the URI) that is no longer current is dropped between
 //! load rounds and before it is published, and publishing is serialized per URI, so a client
 //! never sees diagnostics older than ones it already has.
@@ -79,11 +79,14 @@ impl Drop for Worker {
 /// Checks the document opened as `generation` until it is clean, then stops.
 async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<Checking>) {
     let mut worker = Worker { checking, finished: false };
-    let mut overtaken = false;
+    let mut last_checked: Option<i32> = None;
     loop {
-        // The last check was overtaken by edits that arrived while it ran: a burst, which costs one
-        // more check, not one per round. (An edit after a publish, as in ordinary typing, is checked at once.)
-        if overtaken && worker.checking.is_dirty() {
+        // Several edits arrived since the last check began: a burst, which costs one more check
+        // (after the edits pause), not one per round. A single edit, as in ordinary typing even
+        // right after a publish, is checked at once.
+        let behind =
+            last_checked.zip(session.version(&uri)).is_some_and(|(checked, now)| now.saturating_sub(checked) > 1);
+        if behind && worker.checking.is_dirty() {
             settle(session, &uri).await;
         }
         let snapshot = match next(session, &uri, generation, &worker.checking) {
@@ -99,10 +102,10 @@ async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<C
             }
         };
         tracing::debug!(uri = uri.as_str(), generation, version = snapshot.version, "checking");
-        overtaken = match compute(session, &uri, &snapshot, true).await {
-            Some(analysis) => !publish(session, &uri, snapshot, analysis).await,
-            None => true,
-        };
+        last_checked = Some(snapshot.version);
+        if let Some(analysis) = compute(session, &uri, &snapshot, true).await {
+            publish(session, &uri, snapshot, analysis).await;
+        }
     }
 }
 
@@ -212,8 +215,7 @@ fn run_analysis(
     .ok()
 }
 
-/// Returns whether the analysis was still for the document's current text (and so was kept).
-async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis: Analysis) -> bool {
+async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis: Analysis) {
     let encoding = session.encoding();
     let lines = LineIndex::new(&snapshot.text);
     let diagnostics: Vec<Diagnostic> =
@@ -233,19 +235,18 @@ async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis
         _ => {
             let (generation, version) = (analyzed.generation, analyzed.version);
             tracing::debug!(uri = uri.as_str(), generation, version, "not published; the document moved on");
-            return false;
+            return;
         }
     };
     // The same version may be published again (bundle files or settings changed); an older one never.
     let current = (analyzed.generation, analyzed.version);
     if published.is_some_and(|it| it > current) {
-        return true;
+        return;
     }
     let (generation, version, count) = (analyzed.generation, analyzed.version, diagnostics.len());
     tracing::debug!(uri = uri.as_str(), generation, version, count, "publishing");
     session.client.publish_diagnostics(uri.clone(), diagnostics, Some(analyzed.version)).await;
     *published = Some(current);
-    true
 }
 
 /// Clears a closed document's diagnostics (after any publish under way for it).
