@@ -24,6 +24,7 @@ use crate::fs;
 use crate::server::convert::{self, Encoding};
 use crate::server::document::{Analyzed, Checking};
 use crate::server::files::{Cached, FileCache, Misses};
+use crate::server::live_diff::{self, LiveDiff};
 use crate::server::session::{Session, Snapshot, fault_injected, today};
 
 /// A check loads missing bundle files and runs again as long as each round asks for files no
@@ -104,7 +105,9 @@ async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<C
         tracing::debug!(uri = uri.as_str(), generation, version = snapshot.version, "checking");
         last_checked = Some(snapshot.version);
         if let Some(analysis) = compute(session, &uri, &snapshot, true).await {
+            let (version, root) = (snapshot.version, snapshot.bundle_root.clone());
             publish(session, &uri, snapshot, analysis).await;
+            refresh_diff(session, &uri, generation, version, root).await;
         }
     }
 }
@@ -215,11 +218,8 @@ fn run_analysis(
     .ok()
 }
 
-async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis: Analysis) {
-    let encoding = session.encoding();
+pub async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis: Analysis) {
     let lines = LineIndex::new(&snapshot.text);
-    let diagnostics: Vec<Diagnostic> =
-        analysis.findings.iter().map(|it| to_diagnostic(&snapshot.text, &lines, it, encoding)).collect();
     let analyzed = Arc::new(Analyzed {
         generation: snapshot.generation,
         version: snapshot.version,
@@ -243,10 +243,79 @@ async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis
     if published.is_some_and(|it| it > current) {
         return;
     }
+    send(session, uri, &analyzed).await;
+    *published = Some(current);
+}
+
+/// Publishes an analysis's findings, with the live diff of the same version when there is one.
+async fn send(session: &Session, uri: &Uri, analyzed: &Analyzed) {
+    let encoding = session.encoding();
+    let (text, lines) = (&analyzed.text, &analyzed.lines);
+    let mut diagnostics: Vec<Diagnostic> =
+        analyzed.analysis.findings.iter().map(|it| to_diagnostic(text, lines, it, encoding)).collect();
+    if let Some(live) = session.live_diff(uri).filter(|it| (it.generation, it.version) == analyzed.key()) {
+        diagnostics.extend(live_diff::diagnostics(&live.diff, text, lines, encoding));
+    }
     let (generation, version, count) = (analyzed.generation, analyzed.version, diagnostics.len());
     tracing::debug!(uri = uri.as_str(), generation, version, count, "publishing");
     session.client.publish_diagnostics(uri.clone(), diagnostics, Some(analyzed.version)).await;
-    *published = Some(current);
+}
+
+/// Diffs the published version against the document's baseline, if it has one, and publishes
+/// its diagnostics again with the changes added. Off the async workers; never before validation.
+pub async fn refresh_diff(session: &Arc<Session>, uri: &Uri, generation: u64, version: i32, root: Option<PathBuf>) {
+    let Some(analyzed) = session.documents.get(uri).and_then(|doc| doc.analyzed.clone().filter(|it| it.is_for(&doc)))
+    else {
+        return;
+    };
+    if analyzed.key() != (generation, version) {
+        return;
+    }
+    let job = (session.clone(), uri.clone(), analyzed.clone());
+    let computed = tokio::task::spawn_blocking(move || {
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let (session, uri, analyzed) = job;
+            let baseline = session.baseline(&uri, root.as_deref())?;
+            let bundle = root.map(|root| {
+                let loader = Arc::new(Cached { cache: session.files.clone(), misses: Misses::default() });
+                fs::bundle(&root, &root, loader)
+            });
+            let diff = live_diff::run(&baseline, &analyzed.text, bundle.as_ref());
+            Some(LiveDiff { generation, version, label: baseline.label.clone(), diff })
+        }))
+    })
+    .await;
+    let live = match computed {
+        Ok(Ok(Some(live))) => Arc::new(live),
+        Ok(Ok(None)) => {
+            // No baseline (any more): drop an old diff and show validation alone.
+            if session.diffs.remove(uri).is_some() {
+                republish(session, uri).await;
+            }
+            return;
+        }
+        Ok(Err(_)) | Err(_) => {
+            tracing::error!(uri = uri.as_str(), "diff panicked; diff diagnostics not updated");
+            return;
+        }
+    };
+    tracing::debug!(uri = uri.as_str(), generation, version, changes = live.diff.changes.len(), "diff ran");
+    session.diffs.insert(uri.clone(), live);
+    republish(session, uri).await;
+}
+
+/// Publishes the document's current analysis again (its live diff changed).
+pub async fn republish(session: &Session, uri: &Uri) {
+    let lock = session.publish_lock(uri);
+    let published = lock.lock().await;
+    let Some(analyzed) = session.documents.get(uri).and_then(|doc| doc.analyzed.clone().filter(|it| it.is_for(&doc)))
+    else {
+        return; // A newer version is being checked; its publish will include the diff.
+    };
+    if published.is_some_and(|it| it > analyzed.key()) {
+        return;
+    }
+    send(session, uri, &analyzed).await;
 }
 
 /// Clears a closed document's diagnostics (after any publish under way for it).

@@ -36,6 +36,11 @@ pub struct Analyzed {
 }
 
 impl Analyzed {
+    /// Which opening and version of the document this is the analysis of.
+    pub fn key(&self) -> (u64, i32) {
+        (self.generation, self.version)
+    }
+
     /// Whether this is the analysis of the document's current text.
     pub fn is_for(&self, doc: &Document) -> bool {
         (self.generation, self.version) == (doc.generation, doc.version)

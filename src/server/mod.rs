@@ -8,6 +8,7 @@ mod diagnostics;
 mod document;
 mod files;
 mod handlers;
+mod live_diff;
 mod pool;
 mod session;
 mod settings;

@@ -15,6 +15,7 @@ use crate::core::text::LineIndex;
 use crate::server::convert::Encoding;
 use crate::server::document::{Analyzed, Document};
 use crate::server::files::FileCache;
+use crate::server::live_diff::{self, Baseline, LiveDiff};
 use crate::server::settings::Settings;
 
 /// What the client said it can do, read once at `initialize`.
@@ -23,6 +24,8 @@ pub struct ClientFlags {
     pub watched_files_dynamic: bool,
     pub configuration_pull: bool,
     pub snippets: bool,
+    /// The client shows `$/progress` for tokens the server creates.
+    pub work_done_progress: bool,
 }
 
 pub struct Session {
@@ -42,6 +45,13 @@ pub struct Session {
     /// Per URI, kept across close and reopen: serializes publishing and clearing, and holds the
     /// (generation, version) last published.
     published: DashMap<Uri, PublishLock>,
+    /// Baselines set by `pacto.diff`, per document.
+    pub baselines: DashMap<Uri, Arc<Baseline>>,
+    /// Baselines from the `pacto.diff.baseline` setting, per document: the setting they were
+    /// loaded for, and the baseline (or why it could not be loaded, reported once).
+    pub setting_baselines: DashMap<Uri, (String, Result<Arc<Baseline>, String>)>,
+    /// The newest live diff per document.
+    pub diffs: DashMap<Uri, Arc<LiveDiff>>,
 }
 
 /// Serializes publishing for one URI; holds the (generation, version) last published.
@@ -69,6 +79,9 @@ impl Session {
             workspace_folders: RwLock::new(Vec::new()),
             next_generation: AtomicU64::new(1),
             published: DashMap::new(),
+            baselines: DashMap::new(),
+            setting_baselines: DashMap::new(),
+            diffs: DashMap::new(),
         }
     }
 
@@ -152,6 +165,30 @@ impl Session {
             panic!("fault injected by PACTO_LSP_FAULT_INJECTION");
         }
         Some(analyzed)
+    }
+
+    /// The baseline the document is diffed against: the one `pacto.diff` set, else the one the
+    /// `pacto.diff.baseline` setting names (loaded on first use; blocking, call it off the async
+    /// workers). A setting that cannot be loaded is logged once and ignored.
+    pub fn baseline(&self, uri: &Uri, root: Option<&std::path::Path>) -> Option<Arc<Baseline>> {
+        if let Some(explicit) = self.baselines.get(uri) {
+            return Some(explicit.clone());
+        }
+        let setting = self.settings().diff_baseline?;
+        if let Some(entry) = self.setting_baselines.get(uri).filter(|it| it.0 == setting) {
+            return entry.1.as_ref().ok().cloned();
+        }
+        let loaded = live_diff::load(&setting, root, &self.workspaces()).map(Arc::new);
+        if let Err(why) = &loaded {
+            tracing::warn!(uri = uri.as_str(), %why, "the `pacto.diff.baseline` setting names no usable baseline");
+        }
+        self.setting_baselines.insert(uri.clone(), (setting, loaded.clone()));
+        loaded.ok()
+    }
+
+    /// The newest live diff of the document, if it has a baseline.
+    pub fn live_diff(&self, uri: &Uri) -> Option<Arc<LiveDiff>> {
+        self.diffs.get(uri).map(|it| it.clone())
     }
 
     pub fn bundle_root(&self, uri: &Uri) -> Option<PathBuf> {

@@ -17,6 +17,9 @@ pub struct Settings {
     pub timeout_ms: u64,
     pub offline: bool,
     pub cache_dir: Option<PathBuf>,
+    /// `diff.baseline`: the contract every document is diffed against (a path relative to its
+    /// bundle, a packed archive), unless `pacto.diff` set one.
+    pub diff_baseline: Option<String>,
 }
 
 impl Default for Settings {
@@ -28,6 +31,7 @@ impl Default for Settings {
             timeout_ms: 5000,
             offline: false,
             cache_dir: None,
+            diff_baseline: None,
         }
     }
 }
@@ -54,6 +58,7 @@ impl Settings {
             timeout_ms: get(&["registry", "timeoutMs"]).and_then(Value::as_u64).unwrap_or(defaults.timeout_ms),
             offline: get(&["offline"]).and_then(Value::as_bool).unwrap_or(defaults.offline),
             cache_dir: get(&["cacheDir"]).and_then(Value::as_str).filter(|it| !it.is_empty()).map(PathBuf::from),
+            diff_baseline: get(&["diff", "baseline"]).and_then(Value::as_str).filter(|it| !it.is_empty()).map(String::from),
         }
     }
 
@@ -79,6 +84,8 @@ mod tests {
         );
         let registry = Settings::from_json(&json!({"registry": {"plainHttp": ["reg:5000"], "timeoutMs": 100}}));
         assert_eq!((registry.plain_http, registry.timeout_ms), (vec!["reg:5000".to_string()], 100));
+        let baseline = Settings::from_json(&json!({"pacto": {"diff.baseline": "../v1"}}));
+        assert_eq!(baseline.diff_baseline.as_deref(), Some("../v1"));
     }
 
     #[test]

@@ -25,4 +25,8 @@ end, { nargs = 1, bang = true, desc = 'pacto-lsp: push this bundle to an oci:// 
 
 command('PactoDiff', function(args)
   require('pacto.commands').diff(args.args)
-end, { nargs = 1, complete = 'file', desc = 'pacto-lsp: diff against an oci:// reference or an older contract (pacto.diff)' })
+end, { nargs = 1, complete = 'file', desc = 'pacto-lsp: diff against an older contract and show changes live (pacto.diff)' })
+
+command('PactoDiffClear', function()
+  require('pacto.commands').diff_clear()
+end, { nargs = 0, desc = 'pacto-lsp: stop diffing this contract against its baseline (pacto.diff.clear)' })

@@ -9,7 +9,7 @@ import { summarize } from './results';
 import { resolveServerPath, ServerPathError, SETTING } from './server';
 
 /** The server's commands; this client registers them itself because it adds the arguments. */
-const SERVER_COMMANDS = ['pacto.validate', 'pacto.pack', 'pacto.push', 'pacto.diff'];
+const SERVER_COMMANDS = ['pacto.validate', 'pacto.pack', 'pacto.push', 'pacto.diff', 'pacto.diff.clear'];
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
@@ -31,13 +31,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   });
   register('pacto.diff', async (uri?: unknown, against?: unknown) => {
-    against ??= await ask('Diff against…', 'The older contract: an oci:// reference or a path to a bundle or pacto.yaml', (it) =>
-      it ? undefined : 'Enter an oci:// reference or a path',
+    against ??= await ask('Diff against…', 'The older contract: a bundle folder, a pacto.yaml or a packed .tar.gz (relative to the bundle)', (it) =>
+      it ? undefined : 'Enter a path to the older contract',
     );
     if (against !== undefined) {
       await run('pacto.diff', uri, [against]);
     }
   });
+  register('pacto.diff.clear', (uri?: unknown) => run('pacto.diff.clear', uri, []));
   register('pacto.restart', () => restart(context));
   register('pacto.showLogs', () => output.show());
   context.subscriptions.push(

@@ -16,7 +16,8 @@ export function summarize(command: string, result: unknown): Summary {
     return it.errors === 0 ? { message: `The contract is valid (${findings}).`, ok: true } : { message: `The contract has ${findings}.`, ok: false };
   }
   if (command === 'pacto.pack' && typeof it.path === 'string') {
-    return { message: `Packed the bundle to ${it.path}.`, ok: true };
+    const digest = typeof it.digest === 'string' ? ` (${it.digest})` : '';
+    return { message: `Packed the bundle to ${it.path}${digest}.`, ok: true };
   }
   if (command === 'pacto.push' && typeof it.ref === 'string') {
     const verb = it.pushed === false ? 'Already in the registry' : 'Pushed';
@@ -24,7 +25,11 @@ export function summarize(command: string, result: unknown): Summary {
   }
   if (command === 'pacto.diff' && typeof it.classification === 'string') {
     const changes = Array.isArray(it.changes) ? `, ${count(it.changes.length, 'change')}` : '';
-    return { message: `Diff: ${it.classification}${changes}.`, ok: true };
+    const against = typeof it.baseline === 'string' ? ` against ${it.baseline}` : '';
+    return { message: `Diff${against}: ${it.classification}${changes}; changes are shown in the editor until the baseline is cleared.`, ok: it.classification !== 'BREAKING' };
+  }
+  if (command === 'pacto.diff.clear') {
+    return { message: 'Cleared the diff baseline.', ok: true };
   }
   return { message: `${command} finished.`, ok: true };
 }

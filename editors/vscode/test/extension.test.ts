@@ -64,6 +64,7 @@ test('the extension drives the real server through vscode-languageclient', { tim
     assert.deepEqual(messages(), [], 'nothing to report after a clean start');
     assert.deepEqual([...commands.keys()].filter((it) => it.startsWith('pacto.')).sort(), [
       'pacto.diff',
+      'pacto.diff.clear',
       'pacto.pack',
       'pacto.push',
       'pacto.restart',

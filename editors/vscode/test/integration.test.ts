@@ -140,7 +140,7 @@ test('the real server over stdio: diagnostics, completion and pacto.validate', {
     assert.equal(capabilities.positionEncoding, 'utf-16');
     assert.ok(capabilities.completionProvider, 'completion');
     assert.ok(capabilities.hoverProvider, 'hover');
-    assert.deepEqual(capabilities.executeCommandProvider?.commands, ['pacto.validate', 'pacto.pack', 'pacto.push', 'pacto.diff']);
+    assert.deepEqual(capabilities.executeCommandProvider?.commands, ['pacto.validate', 'pacto.pack', 'pacto.push', 'pacto.diff', 'pacto.diff.clear']);
     await connection.sendNotification(InitializedNotification.type, {});
     await session.wait('workspace/configuration for the pacto section', () => session.configurationRequests[0]);
     assert.deepEqual(session.configurationRequests[0], { items: [{ section: 'pacto' }] });

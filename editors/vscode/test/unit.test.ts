@@ -161,9 +161,21 @@ describe('result summaries', () => {
 
   test('pack, push and diff follow the spec shapes', () => {
     assert.equal(summarize('pacto.pack', { path: '/tmp/x.tar.gz' }).message, 'Packed the bundle to /tmp/x.tar.gz.');
+    assert.equal(
+      summarize('pacto.pack', { path: '/tmp/x.tar.gz', digest: 'sha256:ab', size: 10 }).message,
+      'Packed the bundle to /tmp/x.tar.gz (sha256:ab).',
+    );
     assert.equal(summarize('pacto.push', { ref: 'oci://r/x:1', digest: 'sha256:ab', pushed: true }).message, 'Pushed: oci://r/x:1 (sha256:ab).');
     assert.equal(summarize('pacto.push', { ref: 'oci://r/x:1', digest: 'sha256:ab', pushed: false }).message, 'Already in the registry: oci://r/x:1 (sha256:ab).');
-    assert.equal(summarize('pacto.diff', { classification: 'BREAKING', changes: [{}, {}] }).message, 'Diff: BREAKING, 2 changes.');
+    assert.deepEqual(summarize('pacto.diff', { baseline: '1.0.0', classification: 'BREAKING', changes: [{}, {}] }), {
+      message: 'Diff against 1.0.0: BREAKING, 2 changes; changes are shown in the editor until the baseline is cleared.',
+      ok: false,
+    });
+    assert.deepEqual(summarize('pacto.diff', { classification: 'NON_BREAKING', changes: [{}] }), {
+      message: 'Diff: NON_BREAKING, 1 change; changes are shown in the editor until the baseline is cleared.',
+      ok: true,
+    });
+    assert.deepEqual(summarize('pacto.diff.clear', { cleared: true }), { message: 'Cleared the diff baseline.', ok: true });
   });
 
   test('any other shape still gets a message', () => {

@@ -4,10 +4,12 @@
 //! JSON-RPC error with a clear message, also shown to the user.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
-use tower_lsp_server::ls_types::{ExecuteCommandParams, MessageType, Uri};
+use tower_lsp_server::OngoingProgress;
+use tower_lsp_server::ls_types::{ExecuteCommandParams, MessageType, NumberOrString, Uri};
 
 use crate::core::check::Analysis;
 use crate::core::finding::Severity;
@@ -15,15 +17,18 @@ use crate::core::text::LineIndex;
 use crate::server::backend::blocking;
 use crate::server::convert::{self, Encoding};
 use crate::server::diagnostics;
+use crate::server::handlers::lifecycle::CLIENT_REQUEST_TIMEOUT;
+use crate::server::live_diff;
 use crate::server::session::{Session, Snapshot};
 
 pub const VALIDATE: &str = "pacto.validate";
 pub const PACK: &str = "pacto.pack";
 pub const PUSH: &str = "pacto.push";
 pub const DIFF: &str = "pacto.diff";
+pub const DIFF_CLEAR: &str = "pacto.diff.clear";
 
 /// The commands advertised in the server's capabilities.
-pub const COMMANDS: [&str; 4] = [VALIDATE, PACK, PUSH, DIFF];
+pub const COMMANDS: [&str; 5] = [VALIDATE, PACK, PUSH, DIFF, DIFF_CLEAR];
 
 /// LSP's `RequestFailed`: the request was valid but the operation failed.
 const REQUEST_FAILED: i64 = -32803;
@@ -41,7 +46,10 @@ enum Failure {
 pub async fn execute_command(session: &Arc<Session>, params: ExecuteCommandParams) -> Result<Option<Value>> {
     let res = match params.command.as_str() {
         VALIDATE => validate(session, &params.arguments).await,
-        PACK | PUSH | DIFF => {
+        PACK => pack(session, &params.arguments).await,
+        DIFF => diff(session, &params.arguments).await,
+        DIFF_CLEAR => diff_clear(session, &params.arguments).await,
+        PUSH => {
             Err(Failure::Failed(format!("`{}` is not available in this version of pacto-lsp yet", params.command)))
         }
         other => Err(Failure::Arguments(format!("unknown command `{other}`"))),
@@ -100,6 +108,123 @@ fn report(uri: &Uri, snapshot: &Snapshot, analysis: &Analysis, encoding: Encodin
         "findings": findings,
     })
 }
+
+/// Packs the document's bundle (as saved on disk) into a `.tar.gz` beside the bundle folder, or
+/// where the second argument says. Returns `{path, digest, size}`.
+async fn pack(session: &Arc<Session>, arguments: &[Value]) -> std::result::Result<Value, Failure> {
+    let uri = open_document(session, arguments)?;
+    let root = session
+        .bundle_root(&uri)
+        .ok_or_else(|| Failure::Arguments(format!("{} is not a file on disk; save it first", uri.as_str())))?;
+    let output = arguments.get(1).and_then(Value::as_str).map(|it| crate::fs::normalize(&root.join(it)));
+    let progress = Progress::begin(session, "Pacto: packing the bundle").await;
+    let packed = blocking(PACK, move || crate::pack::pack_to_file(&root, output.as_deref())).await;
+    let res = match packed {
+        Ok(Ok(packed)) => Ok(json!({
+            "path": packed.path.display().to_string(),
+            "digest": format!("sha256:{}", packed.sha256),
+            "size": packed.size,
+            "files": packed.files,
+        })),
+        Ok(Err(why)) => Err(Failure::Failed(why)),
+        Err(error) => Err(Failure::Internal(error)),
+    };
+    progress.end(if res.is_ok() { "packed" } else { "failed" }).await;
+    res
+}
+
+/// Makes OLD (the second argument: a bundle folder, a `pacto.yaml` or a `.tar.gz`, relative to
+/// the bundle unless absolute) the document's baseline, and returns the diff against it:
+/// `{baseline, classification, changes}`. From then on every change is diffed live.
+async fn diff(session: &Arc<Session>, arguments: &[Value]) -> std::result::Result<Value, Failure> {
+    let uri = open_document(session, arguments)?;
+    let old = arguments
+        .get(1)
+        .and_then(Value::as_str)
+        .filter(|it| !it.is_empty())
+        .ok_or_else(|| Failure::Arguments("the second argument must be the older contract to diff against".into()))?
+        .to_string();
+    let progress = Progress::begin(session, "Pacto: diffing").await;
+    let root = session.bundle_root(&uri);
+    let workspaces = session.workspaces();
+    let loaded = blocking(DIFF, move || live_diff::load(&old, root.as_deref(), &workspaces)).await;
+    let baseline = match loaded {
+        Ok(Ok(it)) => Arc::new(it),
+        Ok(Err(why)) => {
+            progress.end("failed").await;
+            return Err(Failure::Failed(why));
+        }
+        Err(error) => {
+            progress.end("failed").await;
+            return Err(Failure::Internal(error));
+        }
+    };
+    session.baselines.insert(uri.clone(), baseline);
+    // Check the current text (the diff follows its publish), then answer from that diff.
+    let failed = || Failure::Failed("the contract could not be checked (see the server log)".into());
+    let snapshot = session.snapshot(&uri).ok_or_else(failed)?;
+    let (generation, version, root) = (snapshot.generation, snapshot.version, snapshot.bundle_root.clone());
+    if let Some(analysis) = diagnostics::compute(session, &uri, &snapshot, false).await {
+        diagnostics::publish(session, &uri, snapshot, analysis).await;
+    }
+    diagnostics::refresh_diff(session, &uri, generation, version, root).await;
+    let encoding = session.encoding();
+    let res = match (session.live_diff(&uri), session.current(&uri)) {
+        (Some(live), Some(analyzed)) => {
+            blocking(DIFF, move || live_diff::to_json(&live, &analyzed.text, &analyzed.lines, encoding))
+                .await
+                .map_err(Failure::Internal)
+        }
+        _ => Err(Failure::Failed("the diff could not be computed (see the server log)".into())),
+    };
+    progress.end(if res.is_ok() { "done" } else { "failed" }).await;
+    res
+}
+
+/// Removes the document's baseline (and its diff diagnostics).
+async fn diff_clear(session: &Arc<Session>, arguments: &[Value]) -> std::result::Result<Value, Failure> {
+    let uri = open_document(session, arguments)?;
+    let had = session.baselines.remove(&uri).is_some();
+    session.setting_baselines.remove(&uri);
+    session.diffs.remove(&uri);
+    diagnostics::republish(session, &uri).await;
+    Ok(json!({ "cleared": had }))
+}
+
+/// The URI of an open contract, from the first argument.
+fn open_document(session: &Session, arguments: &[Value]) -> std::result::Result<Uri, Failure> {
+    let uri = document_uri(arguments).map_err(Failure::Arguments)?;
+    match session.version(&uri) {
+        Some(_) => Ok(uri),
+        None => Err(Failure::Arguments(format!("{} is not an open pacto.yaml", uri.as_str()))),
+    }
+}
+
+/// `$/progress` for a long command, when the client supports it.
+struct Progress(Option<OngoingProgress>);
+
+impl Progress {
+    async fn begin(session: &Session, title: &str) -> Progress {
+        if !session.flags().work_done_progress {
+            return Progress(None);
+        }
+        let token = NumberOrString::String(format!("pacto/{}", NEXT_PROGRESS.fetch_add(1, Ordering::Relaxed)));
+        let created =
+            tokio::time::timeout(CLIENT_REQUEST_TIMEOUT, session.client.create_work_done_progress(token.clone())).await;
+        if !matches!(created, Ok(Ok(()))) {
+            return Progress(None);
+        }
+        Progress(Some(session.client.progress(token, title).begin().await))
+    }
+
+    async fn end(self, message: &str) {
+        if let Some(progress) = self.0 {
+            progress.finish_with_message(message).await;
+        }
+    }
+}
+
+static NEXT_PROGRESS: AtomicU64 = AtomicU64::new(1);
 
 fn document_uri(arguments: &[Value]) -> std::result::Result<Uri, String> {
     let text = arguments.first().and_then(Value::as_str).ok_or("the first argument must be the contract's URI")?;

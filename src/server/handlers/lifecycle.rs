@@ -41,6 +41,7 @@ pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResu
             .and_then(|it| it.completion_item.as_ref())
             .and_then(|it| it.snippet_support)
             .unwrap_or(false),
+        work_done_progress: capabilities.window.as_ref().and_then(|it| it.work_done_progress).unwrap_or(false),
     };
     let _ = session.flags.set(flags);
     let mut folders: Vec<std::path::PathBuf> =

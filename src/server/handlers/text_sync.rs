@@ -74,6 +74,9 @@ pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParam
     let uri = params.text_document.uri;
     let Some((_, doc)) = session.documents.remove(&uri) else { return };
     forget_files(session, doc.bundle_root());
+    session.baselines.remove(&uri);
+    session.setting_baselines.remove(&uri);
+    session.diffs.remove(&uri);
     diagnostics::clear(session, uri).await;
 }
 

@@ -1,5 +1,5 @@
 -- The server's commands (`workspace/executeCommand`) behind :PactoValidate, :PactoPack,
--- :PactoPush and :PactoDiff. Each sends the current buffer's URI as the first argument and shows
+-- :PactoPush, :PactoDiff and :PactoDiffClear. Each sends the current buffer's URI as the first argument and shows
 -- whatever comes back: a one-line summary with vim.notify and the full result, as JSON, in a
 -- scratch buffer `pacto://<command>` shown in a split; a JSON-RPC error as an ERROR notification.
 local pacto = require('pacto')
@@ -80,7 +80,8 @@ function M.summarize(command, result)
     return ('the contract has %s'):format(counts), levels.WARN
   end
   if command == 'pacto.pack' and type(it.path) == 'string' then
-    return ('packed the bundle to %s'):format(it.path), levels.INFO
+    local digest = type(it.digest) == 'string' and (' (' .. it.digest .. ')') or ''
+    return ('packed the bundle to %s%s'):format(it.path, digest), levels.INFO
   end
   if command == 'pacto.push' and type(it.ref) == 'string' then
     local digest = type(it.digest) == 'string' and (' (' .. it.digest .. ')') or ''
@@ -89,7 +90,12 @@ function M.summarize(command, result)
   end
   if command == 'pacto.diff' and type(it.classification) == 'string' then
     local changes = type(it.changes) == 'table' and (', ' .. plural(#it.changes, 'change')) or ''
-    return ('diff: %s%s'):format(it.classification, changes), levels.INFO
+    local against = type(it.baseline) == 'string' and (' against ' .. it.baseline) or ''
+    local level = it.classification == 'BREAKING' and levels.WARN or levels.INFO
+    return ('diff%s: %s%s'):format(against, it.classification, changes), level
+  end
+  if command == 'pacto.diff.clear' then
+    return 'cleared the diff baseline', levels.INFO
   end
   return command .. ' finished', levels.INFO
 end
@@ -199,7 +205,7 @@ function M.push(ref, force)
   return M.run('pacto.push', arguments)
 end
 
---- `old` is an `oci://` reference or the path of an older pacto.yaml (or its bundle folder);
+--- `old` is the path of an older pacto.yaml, its bundle folder or a packed .tar.gz;
 --- an existing local path is made absolute, since the server may run in another directory.
 function M.diff(old)
   if not old:match('^%a[%w+.-]*://') then
@@ -212,6 +218,10 @@ function M.diff(old)
     end
   end
   return M.run('pacto.diff', { old })
+end
+
+function M.diff_clear()
+  return M.run('pacto.diff.clear')
 end
 
 return M
