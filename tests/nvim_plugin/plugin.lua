@@ -243,7 +243,7 @@ local function main()
 
   -- The plugin was loaded from the runtimepath: plugin/pacto.lua defined the commands.
   check(vim.g.loaded_pacto == 1, 'plugin/pacto.lua was not sourced (is editors/nvim on the runtimepath?)')
-  for _, name in ipairs({ 'PactoValidate', 'PactoPack', 'PactoPush', 'PactoDiff' }) do
+  for _, name in ipairs({ 'PactoValidate', 'PactoPack', 'PactoPush', 'PactoDiff', 'PactoDiffClear' }) do
     check(vim.fn.exists(':' .. name) == 2, ':' .. name .. ' is not defined')
   end
 
@@ -342,8 +342,41 @@ local function main()
   report[#report + 1] = 'pacto.diff -> ' .. expect_shown(entry, since, function(it)
     return 'diff: ' .. tostring(it and it.classification)
   end)
+  check(entry.err == nil and entry.result.classification == 'NONE', 'pacto.diff against the file itself: ' .. inspect(entry.err or entry.result))
   check(not vim.v.errmsg:find('E5108', 1, true) and not vim.v.errmsg:find('Error executing', 1, true),
     'a Lua error was raised: ' .. vim.v.errmsg)
+
+  -- 6b. The file on disk is now the baseline: a changed port is a BREAKING warning on the port's
+  --     value (source pacto-diff), changing it back clears it, and :PactoDiffClear ends the diff.
+  local function diff_diagnostics()
+    local found = {}
+    for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+      if d.source == 'pacto-diff' then
+        found[#found + 1] = d
+      end
+    end
+    return found
+  end
+  local port_row = find_line(bufnr, '^%s+port: 9000$')
+  local port_col = vim.api.nvim_buf_get_lines(bufnr, port_row, port_row + 1, true)[1]:find('9000', 1, true) - 1
+  vim.api.nvim_buf_set_text(bufnr, port_row, port_col, port_row, port_col + 4, { '9001' })
+  wait_for('a pacto-diff warning for the changed port', function()
+    return #diff_diagnostics() == 1
+  end)
+  local port = diff_diagnostics()[1]
+  check(port.severity == vim.diagnostic.severity.WARN and port.code == 'BREAKING', 'the port change is ' .. inspect(port))
+  check(port.lnum == port_row and port.col == port_col and port.end_col == port_col + 4,
+    ('the port change is at %d:%d-%d, expected %d:%d-%d'):format(port.lnum, port.col, port.end_col, port_row, port_col, port_col + 4))
+  check(port.message:find('9000 → 9001', 1, true), 'the message does not show old → new: ' .. port.message)
+  vim.api.nvim_buf_set_text(bufnr, port_row, port_col, port_row, port_col + 4, { '9000' })
+  wait_for('the pacto-diff warning to go away once the port is back', function()
+    return #diff_diagnostics() == 0
+  end)
+  entry, since = run_server_command(requests, 'PactoDiffClear', 'pacto.diff.clear')
+  report[#report + 1] = 'pacto.diff.clear -> ' .. expect_shown(entry, since, function()
+    return 'cleared the diff baseline'
+  end)
+  report[#report + 1] = 'live diff: BREAKING warning on the changed port, cleared when changed back'
 
   -- 7. The settings are in effect: with readiness.warnDays = 30 a check expiring in 21 days is
   --    flagged (with the default, 14, it would not be).
@@ -431,7 +464,7 @@ local function main()
   run('helptags ' .. vim.fn.fnameescape(help_root .. '/doc'))
   check(vim.v.errmsg == '', ':helptags reported ' .. vim.v.errmsg)
   vim.opt.runtimepath:prepend(help_root)
-  for _, tag in ipairs({ 'pacto', 'pacto-setup', 'pacto-settings', ':PactoPush', ':PactoDiff', 'pacto-health' }) do
+  for _, tag in ipairs({ 'pacto', 'pacto-setup', 'pacto-settings', ':PactoPush', ':PactoDiff', ':PactoDiffClear', 'pacto-health' }) do
     run('help ' .. tag)
     local help_file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(0), ':t')
     check(help_file == 'pacto.txt', (':help %s opened %s'):format(tag, help_file))

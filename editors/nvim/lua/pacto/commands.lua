@@ -90,9 +90,9 @@ function M.summarize(command, result)
   end
   if command == 'pacto.diff' and type(it.classification) == 'string' then
     local changes = type(it.changes) == 'table' and (', ' .. plural(#it.changes, 'change')) or ''
-    local against = type(it.baseline) == 'string' and (' against ' .. it.baseline) or ''
+    local against = type(it.baseline) == 'string' and (' (against ' .. it.baseline .. ')') or ''
     local level = it.classification == 'BREAKING' and levels.WARN or levels.INFO
-    return ('diff%s: %s%s'):format(against, it.classification, changes), level
+    return ('diff: %s%s%s'):format(it.classification, changes, against), level
   end
   if command == 'pacto.diff.clear' then
     return 'cleared the diff baseline', levels.INFO
