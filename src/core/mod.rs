@@ -4,6 +4,7 @@
 
 pub mod bundle;
 pub mod check;
+pub mod diff;
 pub mod date;
 pub mod finding;
 pub mod ide;
