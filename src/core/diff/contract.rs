@@ -192,11 +192,13 @@ impl<'a> Walker<'a> {
     fn object(&mut self, path: &str, rule: &str, old: &Map<String, Value>, new: &Map<String, Value>, at: &At) {
         for (key, old_value) in old {
             let new_value = new.get(key);
-            if new_value == Some(old_value) {
+            let child_rule = join(rule, key);
+            // Equal lists that reference files are still walked: the files may differ.
+            if new_value == Some(old_value) && !matches!(child_rule.as_str(), "interfaces" | "configurations" | "policies") {
                 continue;
             }
             let child = at.key(key, true, new_value.is_some());
-            self.dispatch(&join(path, key), &join(rule, key), Some(old_value), new_value, &child);
+            self.dispatch(&join(path, key), &child_rule, Some(old_value), new_value, &child);
         }
         for (key, new_value) in new {
             if old.contains_key(key) {

@@ -46,6 +46,35 @@ fn resolve<'d>(document: &'d Value, mut value: &'d Value) -> &'d Value {
     value
 }
 
+/// Values compared through local references on both sides: a change to a referenced component
+/// changes every operation that uses it. Bounded: after [`MAX_STEPS`] values, the rest compare
+/// as written.
+fn same(old_doc: &Value, old: &Value, new_doc: &Value, new: &Value) -> bool {
+    let mut steps = MAX_STEPS;
+    same_bounded(old_doc, old, new_doc, new, &mut steps)
+}
+
+/// The values one comparison may visit while following references.
+const MAX_STEPS: usize = 100_000;
+
+fn same_bounded(old_doc: &Value, old: &Value, new_doc: &Value, new: &Value, steps: &mut usize) -> bool {
+    let (old, new) = (resolve(old_doc, old), resolve(new_doc, new));
+    if *steps == 0 {
+        return old == new;
+    }
+    *steps -= 1;
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter().all(|(key, value)| b.get(key).is_some_and(|other| same_bounded(old_doc, value, new_doc, other, steps)))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_bounded(old_doc, x, new_doc, y, steps))
+        }
+        _ => old == new,
+    }
+}
+
 fn required(value: &Value) -> bool {
     value.get("required") == Some(&Value::Bool(true))
 }
@@ -80,8 +109,12 @@ impl Specs<'_, '_, '_> {
         }
     }
 
+    fn same(&self, old: &Value, new: &Value) -> bool {
+        same(self.old, old, self.new, new)
+    }
+
     fn path_item(&mut self, path: &str, old: &Value, new: &Value) {
-        if old == new {
+        if self.same(old, new) {
             return;
         }
         let prefix = format!("openapi.paths[{path}]");
@@ -98,7 +131,7 @@ impl Specs<'_, '_, '_> {
                 (None, Some(_)) => {
                     self.push(at, "openapi.methods", Added, None, Some(label.clone()), format!("{label} method added"))
                 }
-                (Some(a), Some(b)) if a != b => self.operation(&at, &label, a, b),
+                (Some(a), Some(b)) if !self.same(a, b) => self.operation(&at, &label, a, b),
                 _ => {}
             }
         }
@@ -122,7 +155,7 @@ impl Specs<'_, '_, '_> {
             let what = format!("{label} {}", describe(old_param));
             match new_index.get(key.as_str()).copied() {
                 None => self.push(at, "openapi.parameters", Removed, Some(what.clone()), None, format!("{what} removed")),
-                Some(new_param) if *old_param != new_param => {
+                Some(new_param) if !self.same(old_param, new_param) => {
                     let now = format!("{label} {}", describe(new_param));
                     let (rule, reason) = match !required(old_param) && required(new_param) {
                         true => ("openapi.parameters.required", format!("{what} became required")),
@@ -153,7 +186,7 @@ impl Specs<'_, '_, '_> {
         match (old.map(|it| resolve(self.old, it)), new.map(|it| resolve(self.new, it))) {
             (Some(_), None) => self.push(at, rule, Removed, what, None, format!("{label} request body removed")),
             (None, Some(_)) => self.push(at, rule, Added, None, what, format!("{label} request body added")),
-            (Some(a), Some(b)) if a != b => {
+            (Some(a), Some(b)) if !self.same(a, b) => {
                 let newly = self.newly_required(a, b);
                 if newly.is_empty() {
                     self.push(at.clone(), rule, Modified, what.clone(), what, format!("{label} request body modified"));
@@ -192,7 +225,7 @@ impl Specs<'_, '_, '_> {
             let what = Some(format!("{label} {status}"));
             match new_responses.get(status) {
                 None => self.push(at, rule, Removed, what, None, format!("{label} response {status} removed")),
-                Some(new_response) if resolve(self.old, old_response) != resolve(self.new, new_response) => {
+                Some(new_response) if !self.same(old_response, new_response) => {
                     self.push(at, rule, Modified, what.clone(), what, format!("{label} response {status} modified"))
                 }
                 Some(_) => {}
