@@ -171,7 +171,10 @@ fn contract_files_are_accepted_and_bad_inputs_exit_2() {
         (vec!["diff", "old", "new", "--format", "xml"], "error: --format takes `text`, `json` or `markdown`"),
         (vec!["diff", "old", "missing"], "error: missing: no such file"),
         (vec!["diff", "old", "bundle.tar.gz"], "error: bundle.tar.gz: packed bundles cannot be diffed yet"),
-        (vec!["diff", "oci://ghcr.io/a/b:1", "new"], "error: oci://ghcr.io/a/b:1: `oci://` references cannot be diffed yet"),
+        (
+            vec!["diff", "oci://ghcr.io/a/b:1", "new"],
+            "error: oci://ghcr.io/a/b:1: `oci://` references cannot be diffed yet",
+        ),
         (vec!["diff", "old/interfaces", "new"], "error: old/interfaces: no pacto.yaml in this directory"),
     ] {
         let output = run_in(&dir, &args);
@@ -189,9 +192,41 @@ const OPENAPI: &str = include_str!("fixtures/diff/no-changes/old/interfaces/open
 const SCHEMA: &str = include_str!("fixtures/diff/no-changes/old/configuration/schema.json");
 
 const SNIPPETS: &[&str] = &[
-    "\n", " ", "  ", ":", "- ", "name: ", "api", "é", "😀", "\"", "'", "&a ", "*a", "<<: ", "{", "}", "[", "]", ",",
-    "#", "---\n", "port: ", "8080", "null", "~", "interfaces:\n", "  - name: x\n", "scaling:\n", "replicas: 2",
-    "contract: interfaces/openapi.yaml", "schema: configuration/schema.json", "\r\n", "\t", "!!str ", "|\n",
+    "\n",
+    " ",
+    "  ",
+    ":",
+    "- ",
+    "name: ",
+    "api",
+    "é",
+    "😀",
+    "\"",
+    "'",
+    "&a ",
+    "*a",
+    "<<: ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "#",
+    "---\n",
+    "port: ",
+    "8080",
+    "null",
+    "~",
+    "interfaces:\n",
+    "  - name: x\n",
+    "scaling:\n",
+    "replicas: 2",
+    "contract: interfaces/openapi.yaml",
+    "schema: configuration/schema.json",
+    "\r\n",
+    "\t",
+    "!!str ",
+    "|\n",
 ];
 
 fn mutate(base: &'static str) -> impl Strategy<Value = String> {
@@ -223,7 +258,8 @@ fn any_text() -> impl Strategy<Value = String> {
 }
 
 fn check_spans(old: &str, new: &str, old_files: &MemoryBundle, new_files: &MemoryBundle) -> Result<(), TestCaseError> {
-    let result = diff::diff(&Version { text: old, bundle: Some(old_files) }, &Version { text: new, bundle: Some(new_files) });
+    let result =
+        diff::diff(&Version { text: old, bundle: Some(old_files) }, &Version { text: new, bundle: Some(new_files) });
     prop_assert_eq!(result.classification, result.changes.iter().map(|it| it.classification).max());
     for change in &result.changes {
         let text = match change.side {
@@ -231,7 +267,11 @@ fn check_spans(old: &str, new: &str, old_files: &MemoryBundle, new_files: &Memor
             Side::New => new,
         };
         prop_assert!(change.span.start <= change.span.end && change.span.end <= text.len(), "{:?}", change);
-        prop_assert!(text.is_char_boundary(change.span.start) && text.is_char_boundary(change.span.end), "{:?}", change);
+        prop_assert!(
+            text.is_char_boundary(change.span.start) && text.is_char_boundary(change.span.end),
+            "{:?}",
+            change
+        );
         prop_assert_eq!(change.side == Side::Old, change.change_type == ChangeType::Removed);
     }
     Ok(())

@@ -4,8 +4,8 @@
 
 pub mod bundle;
 pub mod check;
-pub mod diff;
 pub mod date;
+pub mod diff;
 pub mod finding;
 pub mod ide;
 pub mod memo;

@@ -194,7 +194,9 @@ impl<'a> Walker<'a> {
             let new_value = new.get(key);
             let child_rule = join(rule, key);
             // Equal lists that reference files are still walked: the files may differ.
-            if new_value == Some(old_value) && !matches!(child_rule.as_str(), "interfaces" | "configurations" | "policies") {
+            if new_value == Some(old_value)
+                && !matches!(child_rule.as_str(), "interfaces" | "configurations" | "policies")
+            {
                 continue;
             }
             let child = at.key(key, true, new_value.is_some());
@@ -335,7 +337,8 @@ impl<'a> Walker<'a> {
             "configurations" | "policies" => "schema",
             _ => return,
         };
-        let (Some(old_file), Some(new_file)) = (old.get(field).and_then(Value::as_str), new.get(field).and_then(Value::as_str))
+        let (Some(old_file), Some(new_file)) =
+            (old.get(field).and_then(Value::as_str), new.get(field).and_then(Value::as_str))
         else {
             return;
         };

@@ -66,7 +66,9 @@ fn same_bounded(old_doc: &Value, old: &Value, new_doc: &Value, new: &Value, step
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             a.len() == b.len()
-                && a.iter().all(|(key, value)| b.get(key).is_some_and(|other| same_bounded(old_doc, value, new_doc, other, steps)))
+                && a.iter().all(|(key, value)| {
+                    b.get(key).is_some_and(|other| same_bounded(old_doc, value, new_doc, other, steps))
+                })
         }
         (Value::Array(a), Value::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_bounded(old_doc, x, new_doc, y, steps))
@@ -80,7 +82,15 @@ fn required(value: &Value) -> bool {
 }
 
 impl Specs<'_, '_, '_> {
-    fn push(&mut self, path: String, rule: &str, change_type: ChangeType, old: Option<String>, new: Option<String>, reason: String) {
+    fn push(
+        &mut self,
+        path: String,
+        rule: &str,
+        change_type: ChangeType,
+        old: Option<String>,
+        new: Option<String>,
+        reason: String,
+    ) {
         let found = Found {
             path,
             rule: rule.to_string(),
@@ -99,7 +109,14 @@ impl Specs<'_, '_, '_> {
         for (path, old_item) in old_paths {
             let at = format!("openapi.paths[{path}]");
             match new_paths.get(path) {
-                None => self.push(at, "openapi.paths", Removed, Some(path.clone()), None, format!("API path {path} removed")),
+                None => self.push(
+                    at,
+                    "openapi.paths",
+                    Removed,
+                    Some(path.clone()),
+                    None,
+                    format!("API path {path} removed"),
+                ),
                 Some(new_item) => self.path_item(path, resolve(old_doc, old_item), resolve(new_doc, new_item)),
             }
         }
@@ -125,9 +142,14 @@ impl Specs<'_, '_, '_> {
             let at = format!("{prefix}.methods[{upper}]");
             let label = format!("{upper} {path}");
             match (old_ops.get(method), new_ops.get(method)) {
-                (Some(_), None) => {
-                    self.push(at, "openapi.methods", Removed, Some(label.clone()), None, format!("{label} method removed"))
-                }
+                (Some(_), None) => self.push(
+                    at,
+                    "openapi.methods",
+                    Removed,
+                    Some(label.clone()),
+                    None,
+                    format!("{label} method removed"),
+                ),
                 (None, Some(_)) => {
                     self.push(at, "openapi.methods", Added, None, Some(label.clone()), format!("{label} method added"))
                 }
@@ -154,7 +176,9 @@ impl Specs<'_, '_, '_> {
             let at = format!("{prefix}.parameters[{key}]");
             let what = format!("{label} {}", describe(old_param));
             match new_index.get(key.as_str()).copied() {
-                None => self.push(at, "openapi.parameters", Removed, Some(what.clone()), None, format!("{what} removed")),
+                None => {
+                    self.push(at, "openapi.parameters", Removed, Some(what.clone()), None, format!("{what} removed"))
+                }
                 Some(new_param) if !self.same(old_param, new_param) => {
                     let now = format!("{label} {}", describe(new_param));
                     let (rule, reason) = match !required(old_param) && required(new_param) {
@@ -193,7 +217,14 @@ impl Specs<'_, '_, '_> {
                 }
                 for property in newly {
                     let reason = format!("{label} request body property '{property}' is now required");
-                    self.push(format!("{at}.required[{property}]"), "openapi.request-body.required", Added, None, Some(property), reason);
+                    self.push(
+                        format!("{at}.required[{property}]"),
+                        "openapi.request-body.required",
+                        Added,
+                        None,
+                        Some(property),
+                        reason,
+                    );
                 }
             }
             _ => {}

@@ -11,7 +11,8 @@ use super::contract::{At, Found, Walker};
 
 /// Keywords whose value maps names to schemas (or to lists of names): a key inside them is a
 /// name, never a keyword, so a property called `required` is not the `required` keyword.
-const NAME_MAPS: [&str; 6] = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependentRequired"];
+const NAME_MAPS: [&str; 6] =
+    ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependentRequired"];
 
 pub(super) fn compare(walker: &mut Walker<'_>, old: &Value, new: &Value, at: &At) {
     let mut schemas = Schemas { walker, at };
@@ -35,7 +36,15 @@ struct Schemas<'w, 'a, 'p> {
 }
 
 impl Schemas<'_, '_, '_> {
-    fn push(&mut self, path: String, place: Place, change_type: ChangeType, old: Option<&Value>, new: Option<&Value>, reason: String) {
+    fn push(
+        &mut self,
+        path: String,
+        place: Place,
+        change_type: ChangeType,
+        old: Option<&Value>,
+        new: Option<&Value>,
+        reason: String,
+    ) {
         let rule = match place {
             Place::Required => "schema.required",
             _ if path.starts_with("schema.properties.") => "schema.properties",
@@ -69,8 +78,12 @@ impl Schemas<'_, '_, '_> {
             let child = format!("{path}.{key}");
             let place = child_place(key);
             match (old.get(key), new.get(key)) {
-                (None, Some(value)) => self.push(child.clone(), place, Added, None, Some(value), format!("{child} added")),
-                (Some(value), None) => self.push(child.clone(), place, Removed, Some(value), None, format!("{child} removed")),
+                (None, Some(value)) => {
+                    self.push(child.clone(), place, Added, None, Some(value), format!("{child} added"))
+                }
+                (Some(value), None) => {
+                    self.push(child.clone(), place, Removed, Some(value), None, format!("{child} removed"))
+                }
                 (Some(a), Some(b)) => self.value(&child, place, a, b),
                 (None, None) => {}
             }
@@ -80,22 +93,34 @@ impl Schemas<'_, '_, '_> {
     fn array(&mut self, path: &str, place: Place, old: &[Value], new: &[Value]) {
         // Lists of strings (`required`, `enum`, `type`) are compared as sets.
         if let (Some(a), Some(b)) = (strings(old), strings(new)) {
-            let (old_set, new_set): (HashSet<&str>, HashSet<&str>) = (a.iter().copied().collect(), b.iter().copied().collect());
+            let (old_set, new_set): (HashSet<&str>, HashSet<&str>) =
+                (a.iter().copied().collect(), b.iter().copied().collect());
             for item in b.iter().filter(|it| !old_set.contains(*it)) {
                 let value = Value::String(item.to_string());
                 self.push(format!("{path}[{item}]"), place, Added, None, Some(&value), format!("{path} {item} added"));
             }
             for item in a.iter().filter(|it| !new_set.contains(*it)) {
                 let value = Value::String(item.to_string());
-                self.push(format!("{path}[{item}]"), place, Removed, Some(&value), None, format!("{path} {item} removed"));
+                self.push(
+                    format!("{path}[{item}]"),
+                    place,
+                    Removed,
+                    Some(&value),
+                    None,
+                    format!("{path} {item} removed"),
+                );
             }
             return;
         }
         for index in 0..old.len().max(new.len()) {
             let child = format!("{path}[{index}]");
             match (old.get(index), new.get(index)) {
-                (None, Some(value)) => self.push(child.clone(), place, Added, None, Some(value), format!("{child} added")),
-                (Some(value), None) => self.push(child.clone(), place, Removed, Some(value), None, format!("{child} removed")),
+                (None, Some(value)) => {
+                    self.push(child.clone(), place, Added, None, Some(value), format!("{child} added"))
+                }
+                (Some(value), None) => {
+                    self.push(child.clone(), place, Removed, Some(value), None, format!("{child} removed"))
+                }
                 (Some(a), Some(b)) => self.value(&child, Place::Schema, a, b),
                 (None, None) => {}
             }
