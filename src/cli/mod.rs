@@ -3,10 +3,12 @@
 //! Output goes to the writers passed in, so tests can capture it; `main` passes stdout/stderr.
 
 mod check;
+mod diff;
 
 use std::io::Write;
 
 pub use check::check;
+pub use diff::diff;
 
 /// Exit codes, as in the spec: 0 no errors, 1 errors found, 2 usage or I/O error.
 pub const EXIT_OK: u8 = 0;
@@ -19,6 +21,9 @@ pacto-lsp: language server and CLI for Pacto service contracts
 Usage:
   pacto-lsp [--stdio] [--log-file F]  run the language server over stdio (logs: stderr, or F)
   pacto-lsp check [PATH...] [OPTIONS]  validate bundles (a directory holding pacto.yaml, or the file)
+  pacto-lsp diff OLD NEW [--format text|json|markdown]
+                                       classify the changes from OLD to NEW (bundle folders or
+                                       pacto.yaml files); exit 1 when a change is BREAKING
 
 Check options:
   --format text|json   output format (default: text)
@@ -39,6 +44,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     match first.as_str() {
         "check" => check(&args[1..], out, err),
+        "diff" => diff(&args[1..], out, err),
         "--version" | "-V" | "version" => {
             let _ = writeln!(out, "pacto-lsp {}", env!("CARGO_PKG_VERSION"));
             EXIT_OK

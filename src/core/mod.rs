@@ -5,6 +5,7 @@
 pub mod bundle;
 pub mod check;
 pub mod date;
+pub mod diff;
 pub mod finding;
 pub mod ide;
 pub mod memo;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
-use tower_lsp_server::OngoingProgress;
+use tower_lsp_server::{NotCancellable, OngoingProgress, Unbounded};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, MessageType, NumberOrString, Uri};
 
 use crate::core::check::Analysis;
@@ -201,7 +201,7 @@ fn open_document(session: &Session, arguments: &[Value]) -> std::result::Result<
 }
 
 /// `$/progress` for a long command, when the client supports it.
-struct Progress(Option<OngoingProgress>);
+struct Progress(Option<OngoingProgress<Unbounded, NotCancellable>>);
 
 impl Progress {
     async fn begin(session: &Session, title: &str) -> Progress {
