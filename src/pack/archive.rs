@@ -20,8 +20,8 @@ pub const MAX_TOTAL: u64 = 50 * 1024 * 1024;
 /// The most entries (files and folders) a packed bundle may hold (spec §6).
 pub const MAX_ENTRIES: usize = 10_000;
 /// The most bytes decompressed while reading an archive: the files' own limit plus room for
-/// every entry's header and padding (1 KiB each). Decompression stops there.
-pub const MAX_STREAM: u64 = MAX_TOTAL + (MAX_ENTRIES as u64 + 2) * 1024;
+/// every entry's header and padding (at most 1 KiB each). Decompression stops there.
+pub const MAX_STREAM: u64 = MAX_TOTAL + 10 * 1024 * 1024;
 
 /// The gzip header's operating-system byte: 255, "unknown", whatever system packs.
 const GZIP_OS_UNKNOWN: u8 = 255;
