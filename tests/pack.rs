@@ -5,6 +5,8 @@
 //! beside them (every entry's header fields, then the sha256); `UPDATE_EXPECT=1 cargo test --test
 //! pack` rewrites the expectations.
 
+#![cfg(unix)]
+
 use std::io::{Read, Write};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
@@ -514,6 +516,25 @@ fn init_then_check_then_pack() {
     assert_eq!(sha256_line(&first), sha256_line(&second));
     let archive = read_archive(&std::fs::read(bundle.join("orders-api-0.1.0.tar.gz")).unwrap()).unwrap();
     assert_eq!(archive.files().count(), 3);
+}
+
+#[test]
+fn warnings_are_printed_like_check_and_do_not_stop_the_pack() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = temp.path().join("bundle");
+    scaffold_bundle(&root, &[]);
+    let contract = std::fs::read_to_string(root.join("pacto.yaml")).unwrap();
+    let dependency = "dependencies:\n  - name: other\n    ref: oci://ghcr.io/acme/other@sha256:abc123\n    \
+                      compatibility: \"^1.0.0\"\n\nruntime:";
+    std::fs::write(root.join("pacto.yaml"), contract.replacen("runtime:", dependency, 1)).unwrap();
+    let run = run(temp.path(), &["pack", "bundle", "-o", "out.tar.gz"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let text = stdout(&run);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("bundle/pacto.yaml:31:10: warning[MALFORMED_OCI_REF] digest `sha256:abc123` is not sha256"), "{text}");
+    assert!(lines[1].starts_with("packed svc@0.1.0 -> out.tar.gz ("), "{text}");
+    assert!(temp.path().join("out.tar.gz").is_file());
 }
 
 #[test]

@@ -60,9 +60,7 @@ pub fn pack(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let Some(file) = packed.output.clone() else {
         return EXIT_USAGE;
     };
-    if let Some(text) = read_contract_text(&packed.findings, &args.dir) {
-        let _ = print_findings(&contract, &text, &packed.findings, out);
-    }
+    let _ = print_findings(&contract, &packed.contract, &packed.findings, out);
     if args.verbose {
         for path in &packed.files {
             let _ = writeln!(out, "  {path}");
@@ -75,19 +73,6 @@ pub fn pack(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let _ = writeln!(out, "packed {}@{} -> {} ({} bytes)", packed.name, packed.version, file.display(), packed.size);
     let _ = writeln!(out, "sha256:{}", packed.sha256);
     EXIT_OK
-}
-
-/// The contract's text, to place the warnings of a successful validation (read again only when
-/// there are any).
-fn read_contract_text(findings: &[Finding], dir: &Path) -> Option<String> {
-    if findings.is_empty() {
-        return None;
-    }
-    let root = crate::fs::absolute(dir);
-    match crate::fs::gate::read(&crate::fs::FileKey::in_bundle(&root, CONTRACT_FILE)) {
-        crate::core::bundle::FileRead::File(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-        _ => None,
-    }
 }
 
 /// Prints findings in `check`'s text format.

@@ -13,6 +13,7 @@ pub mod scaffold;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -24,7 +25,7 @@ use crate::core::check::{Environment, analyze, decode};
 use crate::core::finding::{Finding, Severity};
 use crate::core::model::Contract;
 use crate::core::text::excerpt;
-use crate::fs::gate::{self, FileKey};
+use crate::fs::{FileKey, Loader};
 
 /// How to pack.
 #[derive(Clone, Debug)]
@@ -66,7 +67,9 @@ pub struct Packed {
     pub name: String,
     /// `service.version`.
     pub version: String,
-    /// Warnings and lesser findings of the validation (it had no errors).
+    /// The contract's text, as validated and packed.
+    pub contract: String,
+    /// Warnings and lesser findings of the validation (it had no errors), located in `contract`.
     pub findings: Vec<Finding>,
     /// The file to write, resolved from [`Options::output`] (`None` for [`Output::Memory`]).
     pub output: Option<PathBuf>,
@@ -173,7 +176,9 @@ pub fn pack(root: &Path, options: &Options) -> Result<Packed, PackError> {
         Output::DefaultIn(folder) => Some(folder.join(format!("{name}-{version}.tar.gz"))),
     };
     let skip = output.as_ref().and_then(|it| relative_to(&root, &crate::fs::absolute(it)));
-    let walked = walk(&root, &rules, skip.as_deref())?;
+    // The walk reads through the loader validation used, so each file is read once and what was
+    // validated is what is packed.
+    let walked = walk(&root, &rules, skip.as_deref(), resolver.loader.as_ref())?;
     let ignored = ignored_references(&contract, &rules, &walked.files);
     if !ignored.is_empty() {
         return Err(PackError::Ignored(ignored));
@@ -197,6 +202,7 @@ pub fn pack(root: &Path, options: &Options) -> Result<Packed, PackError> {
         sha256,
         name,
         version,
+        contract: text.to_string(),
         findings: analysis.findings,
         output,
     })
@@ -207,13 +213,14 @@ const MAX_REPORTED: usize = 20;
 
 /// What the walk found: entries in archive order (a folder has no data) and the file paths.
 struct Walked {
-    order: Vec<(String, Option<Vec<u8>>)>,
+    order: Vec<(String, Option<Arc<[u8]>>)>,
     files: BTreeSet<String>,
 }
 
 /// Walks the bundle in the order of Go's `fs.WalkDir` (each folder's entries sorted by name,
-/// depth first), without following links to folders, and reads each file through the gate.
-fn walk(root: &Path, rules: &Rules, skip: Option<&str>) -> Result<Walked, PackError> {
+/// depth first), without following links to folders, and reads each file through the loader
+/// (the gate, reading each file once).
+fn walk(root: &Path, rules: &Rules, skip: Option<&str>, loader: &dyn Loader) -> Result<Walked, PackError> {
     let mut walked = Walked { order: Vec::new(), files: BTreeSet::new() };
     let mut unusable = Vec::new();
     let mut total = 0u64;
@@ -257,7 +264,7 @@ fn walk(root: &Path, rules: &Rules, skip: Option<&str>) -> Result<Walked, PackEr
             unusable.push((path, "has a name that cannot be a bundle path".into()));
             continue;
         }
-        match gate::read(&FileKey::in_bundle(root, &path)) {
+        match loader.read(&FileKey::in_bundle(root, &path)) {
             FileRead::File(bytes) if bytes.len() as u64 > MAX_FILE => {
                 unusable.push((path, format!("is larger than {} MiB, the most a bundle file may hold", MAX_FILE >> 20)));
             }
@@ -270,7 +277,7 @@ fn walk(root: &Path, rules: &Rules, skip: Option<&str>) -> Result<Walked, PackEr
                     )));
                 }
                 walked.files.insert(path.clone());
-                walked.order.push((path, Some(bytes.to_vec())));
+                walked.order.push((path, Some(bytes)));
             }
             FileRead::Missing => unusable.push((path, "is a symbolic link to nothing".into())),
             FileRead::Unusable(Unusable::Directory) => {
