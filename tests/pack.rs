@@ -62,7 +62,8 @@ fn scaffold_bundle(root: &Path, extra: &[(&str, &str)]) {
 
 /// Every file under `dir` (relative, sorted), for "nothing was written" checks.
 fn listing(dir: &Path) -> Vec<String> {
-    let mut found: Vec<String> = walk(dir).into_iter().map(|it| it.strip_prefix(dir).unwrap().display().to_string()).collect();
+    let mut found: Vec<String> =
+        walk(dir).into_iter().map(|it| it.strip_prefix(dir).unwrap().display().to_string()).collect();
     found.sort();
     found
 }
@@ -212,7 +213,18 @@ fn archive_headers_are_canonical_and_the_order_is_sorted() {
         assert!(header.user.is_empty() && header.group.is_empty(), "{header:?}");
         assert!(!header.path.starts_with("./") && !header.path.starts_with('/'), "{header:?}");
     }
-    assert_eq!(packed.files, ["B.txt", "a/b.txt", "a.txt", "configuration/schema.json", "interfaces/openapi.yaml", "pacto.yaml", "z/y/x.txt"]);
+    assert_eq!(
+        packed.files,
+        [
+            "B.txt",
+            "a/b.txt",
+            "a.txt",
+            "configuration/schema.json",
+            "interfaces/openapi.yaml",
+            "pacto.yaml",
+            "z/y/x.txt"
+        ]
+    );
     assert_eq!(packed.dirs, ["a", "configuration", "interfaces", "z", "z/y"]);
     assert_eq!(packed.size, packed.bytes.len() as u64);
 }
@@ -270,12 +282,31 @@ fn pactoignore_follows_gitignore() {
         (
             "a glob with a negation, the last match wins",
             "docs/*.md\n!docs/keep.md\n",
-            &["#hash.txt", "a/logs/old.log", "build/out.bin", "docs/deep/b.md", "docs/keep.md", "logs/today.log", "notes.txt", "src/build/x.o", "sub/notes.txt"],
+            &[
+                "#hash.txt",
+                "a/logs/old.log",
+                "build/out.bin",
+                "docs/deep/b.md",
+                "docs/keep.md",
+                "logs/today.log",
+                "notes.txt",
+                "src/build/x.o",
+                "sub/notes.txt",
+            ],
         ),
         (
             "a negation before the pattern loses",
             "!docs/keep.md\ndocs/*.md\n",
-            &["#hash.txt", "a/logs/old.log", "build/out.bin", "docs/deep/b.md", "logs/today.log", "notes.txt", "src/build/x.o", "sub/notes.txt"],
+            &[
+                "#hash.txt",
+                "a/logs/old.log",
+                "build/out.bin",
+                "docs/deep/b.md",
+                "logs/today.log",
+                "notes.txt",
+                "src/build/x.o",
+                "sub/notes.txt",
+            ],
         ),
         (
             "`**` matches at any depth",
@@ -285,7 +316,16 @@ fn pactoignore_follows_gitignore() {
         (
             "a leading `/` anchors to the bundle root",
             "/notes.txt\n/build\n",
-            &["#hash.txt", "a/logs/old.log", "docs/a.md", "docs/deep/b.md", "docs/keep.md", "logs/today.log", "src/build/x.o", "sub/notes.txt"],
+            &[
+                "#hash.txt",
+                "a/logs/old.log",
+                "docs/a.md",
+                "docs/deep/b.md",
+                "docs/keep.md",
+                "logs/today.log",
+                "src/build/x.o",
+                "sub/notes.txt",
+            ],
         ),
         (
             "an unanchored name matches at any depth",
@@ -295,17 +335,44 @@ fn pactoignore_follows_gitignore() {
         (
             "a trailing `/` matches folders only",
             "notes.txt/\nlogs/\n",
-            &["#hash.txt", "build/out.bin", "docs/a.md", "docs/deep/b.md", "docs/keep.md", "notes.txt", "src/build/x.o", "sub/notes.txt"],
+            &[
+                "#hash.txt",
+                "build/out.bin",
+                "docs/a.md",
+                "docs/deep/b.md",
+                "docs/keep.md",
+                "notes.txt",
+                "src/build/x.o",
+                "sub/notes.txt",
+            ],
         ),
         (
             "a negation cannot bring back a file of an ignored folder",
             "docs/\n!docs/keep.md\n",
-            &["#hash.txt", "a/logs/old.log", "build/out.bin", "logs/today.log", "notes.txt", "src/build/x.o", "sub/notes.txt"],
+            &[
+                "#hash.txt",
+                "a/logs/old.log",
+                "build/out.bin",
+                "logs/today.log",
+                "notes.txt",
+                "src/build/x.o",
+                "sub/notes.txt",
+            ],
         ),
         (
             "comments and blank lines are not patterns; `\\#` is",
             "# notes.txt\n\n   \n\\#hash.txt\n",
-            &["a/logs/old.log", "build/out.bin", "docs/a.md", "docs/deep/b.md", "docs/keep.md", "logs/today.log", "notes.txt", "src/build/x.o", "sub/notes.txt"],
+            &[
+                "a/logs/old.log",
+                "build/out.bin",
+                "docs/a.md",
+                "docs/deep/b.md",
+                "docs/keep.md",
+                "logs/today.log",
+                "notes.txt",
+                "src/build/x.o",
+                "sub/notes.txt",
+            ],
         ),
         (
             "negating the always-skipped names changes nothing",
@@ -323,7 +390,11 @@ fn pactoignore_follows_gitignore() {
                 "sub/notes.txt",
             ],
         ),
-        ("`pacto.yaml` cannot be ignored", "*\n!configuration/\n!configuration/**\n!interfaces/\n!interfaces/**\n", &[]),
+        (
+            "`pacto.yaml` cannot be ignored",
+            "*\n!configuration/\n!configuration/**\n!interfaces/\n!interfaces/**\n",
+            &[],
+        ),
     ];
     for (case, ignore, expected) in table {
         let mut expected: Vec<String> = expected.iter().chain(&SCAFFOLD).map(|it| it.to_string()).collect();
@@ -486,14 +557,17 @@ fn init_then_check_then_pack() {
         "created orders-api/\n  orders-api/pacto.yaml\n  orders-api/interfaces/openapi.yaml\n  \
          orders-api/configuration/schema.json\n"
     );
-    assert_eq!(listing(temp.path()), [
-        "orders-api",
-        "orders-api/configuration",
-        "orders-api/configuration/schema.json",
-        "orders-api/interfaces",
-        "orders-api/interfaces/openapi.yaml",
-        "orders-api/pacto.yaml"
-    ]);
+    assert_eq!(
+        listing(temp.path()),
+        [
+            "orders-api",
+            "orders-api/configuration",
+            "orders-api/configuration/schema.json",
+            "orders-api/interfaces",
+            "orders-api/interfaces/openapi.yaml",
+            "orders-api/pacto.yaml"
+        ]
+    );
     let contract = std::fs::read_to_string(temp.path().join("orders-api/pacto.yaml")).unwrap();
     assert!(contract.starts_with("pactoVersion: \"1.1\"\n"), "{contract}");
     assert!(contract.contains("configurations:\n  - name: default\n    schema: configuration/schema.json\n"));
@@ -532,7 +606,11 @@ fn warnings_are_printed_like_check_and_do_not_stop_the_pack() {
     let text = stdout(&run);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
-    assert!(lines[0].starts_with("bundle/pacto.yaml:31:10: warning[MALFORMED_OCI_REF] digest `sha256:abc123` is not sha256"), "{text}");
+    assert!(
+        lines[0]
+            .starts_with("bundle/pacto.yaml:31:10: warning[MALFORMED_OCI_REF] digest `sha256:abc123` is not sha256"),
+        "{text}"
+    );
     assert!(lines[1].starts_with("packed svc@0.1.0 -> out.tar.gz ("), "{text}");
     assert!(temp.path().join("out.tar.gz").is_file());
 }
@@ -598,7 +676,10 @@ fn read_archive_round_trips_a_pack_and_checks_clean() {
     let packed = pack::pack(&root, &options(temp.path())).unwrap();
     let archive = read_archive(&packed.bytes).unwrap();
     let files: Vec<&str> = archive.files().map(|it| it.0).collect();
-    assert_eq!(files, ["configuration/schema.json", "docs/empty.txt", "docs/guide.md", "interfaces/openapi.yaml", "pacto.yaml"]);
+    assert_eq!(
+        files,
+        ["configuration/schema.json", "docs/empty.txt", "docs/guide.md", "interfaces/openapi.yaml", "pacto.yaml"]
+    );
     for (path, bytes) in archive.files() {
         assert_eq!(bytes, std::fs::read(root.join(path)).unwrap(), "{path}");
     }
@@ -673,28 +754,80 @@ fn read_archive_refuses_hostile_archives() {
     let mut bomb = contract_entry();
     append_raw(&mut bomb, &Raw { name: b"padding", kind: Directory, data: &vec![0u8; 70 * 1024 * 1024], size: None });
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("not gzip", b"pactoVersion: \"1.1\"\n".to_vec(), "not a gzip-compressed archive (a packed bundle is a `.tar.gz`)"),
-        ("gzip but not tar", {
-            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            encoder.write_all(&[7u8; 2048]).unwrap();
-            encoder.finish().unwrap()
-        }, "the archive cannot be read: "),
-        ("`..`", gzip_tar(&[contract_entry(), raw("docs/../../etc/x", Regular, b"x")]), "the archive has an unsafe entry: `docs/../../etc/x` leaves the bundle"),
-        ("absolute", gzip_tar(&[contract_entry(), raw("/etc/passwd", Regular, b"x")]), "the archive has an unsafe entry: `/etc/passwd` is absolute"),
-        ("symlink", gzip_tar(&[contract_entry(), raw("link", Symlink, b"")]), "the archive entry `link` is a symbolic link; only regular files and folders may be in a bundle"),
-        ("hard link", gzip_tar(&[contract_entry(), raw("link", Link, b"")]), "the archive entry `link` is a hard link;"),
-        ("character device", gzip_tar(&[contract_entry(), raw("tty", Char, b"")]), "the archive entry `tty` is a character device;"),
-        ("block device", gzip_tar(&[contract_entry(), raw("sda", Block, b"")]), "the archive entry `sda` is a block device;"),
+        (
+            "not gzip",
+            b"pactoVersion: \"1.1\"\n".to_vec(),
+            "not a gzip-compressed archive (a packed bundle is a `.tar.gz`)",
+        ),
+        (
+            "gzip but not tar",
+            {
+                let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                encoder.write_all(&[7u8; 2048]).unwrap();
+                encoder.finish().unwrap()
+            },
+            "the archive cannot be read: ",
+        ),
+        (
+            "`..`",
+            gzip_tar(&[contract_entry(), raw("docs/../../etc/x", Regular, b"x")]),
+            "the archive has an unsafe entry: `docs/../../etc/x` leaves the bundle",
+        ),
+        (
+            "absolute",
+            gzip_tar(&[contract_entry(), raw("/etc/passwd", Regular, b"x")]),
+            "the archive has an unsafe entry: `/etc/passwd` is absolute",
+        ),
+        (
+            "symlink",
+            gzip_tar(&[contract_entry(), raw("link", Symlink, b"")]),
+            "the archive entry `link` is a symbolic link; only regular files and folders may be in a bundle",
+        ),
+        (
+            "hard link",
+            gzip_tar(&[contract_entry(), raw("link", Link, b"")]),
+            "the archive entry `link` is a hard link;",
+        ),
+        (
+            "character device",
+            gzip_tar(&[contract_entry(), raw("tty", Char, b"")]),
+            "the archive entry `tty` is a character device;",
+        ),
+        (
+            "block device",
+            gzip_tar(&[contract_entry(), raw("sda", Block, b"")]),
+            "the archive entry `sda` is a block device;",
+        ),
         ("fifo", gzip_tar(&[contract_entry(), raw("pipe", Fifo, b"")]), "the archive entry `pipe` is a named pipe;"),
         ("too many entries", gzip_tar(&many), "the archive has more than 10000 entries"),
-        ("a file over 10 MiB", gzip_tar(&[contract_entry(), raw("big.bin", Regular, &vec![0u8; 10 * 1024 * 1024 + 1])]), "the archive file `big.bin` is larger than 10 MiB"),
+        (
+            "a file over 10 MiB",
+            gzip_tar(&[contract_entry(), raw("big.bin", Regular, &vec![0u8; 10 * 1024 * 1024 + 1])]),
+            "the archive file `big.bin` is larger than 10 MiB",
+        ),
         ("files over 50 MiB together", gzip_tar(&spread), "the archive's files add up to more than 50 MiB"),
         ("a gzip bomb", gzip_tar(&[bomb]), "the archive inflates to more than 60 MiB; it is not a bundle"),
-        ("no pacto.yaml", gzip_tar(&[raw("docs/a.md", Regular, b"a")]), "the archive has no `pacto.yaml` at its root; it is not a bundle"),
-        ("pacto.yaml in a wrapper folder", gzip_tar(&[raw("svc/pacto.yaml", Regular, b"a")]), "the archive has no `pacto.yaml` at its root"),
+        (
+            "no pacto.yaml",
+            gzip_tar(&[raw("docs/a.md", Regular, b"a")]),
+            "the archive has no `pacto.yaml` at its root; it is not a bundle",
+        ),
+        (
+            "pacto.yaml in a wrapper folder",
+            gzip_tar(&[raw("svc/pacto.yaml", Regular, b"a")]),
+            "the archive has no `pacto.yaml` at its root",
+        ),
         ("twice", gzip_tar(&[contract_entry(), contract_entry()]), "the archive holds `pacto.yaml` twice"),
-        ("file and folder", gzip_tar(&[contract_entry(), raw("a", Regular, b"a"), raw("a/b", Regular, b"b")]), "the archive holds `a` both as a file and as a folder"),
-        ("folder then file", gzip_tar(&[contract_entry(), raw("a/b", Regular, b"b"), raw("a", Regular, b"a")]), "the archive holds `a` both as a file and as a folder"),
+        (
+            "file and folder",
+            gzip_tar(&[contract_entry(), raw("a", Regular, b"a"), raw("a/b", Regular, b"b")]),
+            "the archive holds `a` both as a file and as a folder",
+        ),
+        (
+            "folder then file",
+            gzip_tar(&[contract_entry(), raw("a/b", Regular, b"b"), raw("a", Regular, b"a")]),
+            "the archive holds `a` both as a file and as a folder",
+        ),
         ("truncated", ok[..ok.len() / 2].to_vec(), "the archive cannot be read: "),
     ];
     for (case, bytes, expected) in cases {

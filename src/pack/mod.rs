@@ -128,7 +128,8 @@ impl std::fmt::Display for PackError {
                 write!(f, "`{IGNORE_FILE}` excludes files the contract references: {}", parts.join(", "))
             }
             PackError::Unusable(entries) => {
-                let parts: Vec<String> = entries.iter().map(|(path, why)| format!("`{}` {why}", excerpt(path))).collect();
+                let parts: Vec<String> =
+                    entries.iter().map(|(path, why)| format!("`{}` {why}", excerpt(path))).collect();
                 write!(f, "the bundle cannot be packed: {}", parts.join("; "))
             }
         }
@@ -266,7 +267,8 @@ fn walk(root: &Path, rules: &Rules, skip: Option<&str>, loader: &dyn Loader) -> 
         }
         match loader.read(&FileKey::in_bundle(root, &path)) {
             FileRead::File(bytes) if bytes.len() as u64 > MAX_FILE => {
-                unusable.push((path, format!("is larger than {} MiB, the most a bundle file may hold", MAX_FILE >> 20)));
+                unusable
+                    .push((path, format!("is larger than {} MiB, the most a bundle file may hold", MAX_FILE >> 20)));
             }
             FileRead::File(bytes) => {
                 total += bytes.len() as u64;
