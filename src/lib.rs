@@ -9,4 +9,5 @@ pub mod cli;
 pub mod clock;
 pub mod core;
 pub mod fs;
+pub mod pack;
 pub mod server;

@@ -1,13 +1,17 @@
-//! The command line: `pacto-lsp check`, `--version`, `--help`.
+//! The command line: `pacto-lsp check`, `init`, `pack`, `--version`, `--help`.
 //!
 //! Output goes to the writers passed in, so tests can capture it; `main` passes stdout/stderr.
 
 mod check;
+mod init;
+mod pack;
 mod diff;
 
 use std::io::Write;
 
 pub use check::check;
+pub use init::init;
+pub use pack::pack;
 pub use diff::diff;
 
 /// Exit codes, as in the spec: 0 no errors, 1 errors found, 2 usage or I/O error.
@@ -21,6 +25,8 @@ pacto-lsp: language server and CLI for Pacto service contracts
 Usage:
   pacto-lsp [--stdio] [--log-file F]  run the language server over stdio (logs: stderr, or F)
   pacto-lsp check [PATH...] [OPTIONS]  validate bundles (a directory holding pacto.yaml, or the file)
+  pacto-lsp init NAME                  scaffold a bundle folder NAME (pactoVersion 1.1)
+  pacto-lsp pack [DIR] [-o FILE] [-v]  validate, then write <name>-<version>.tar.gz (-v lists the files)
   pacto-lsp diff OLD NEW [--format text|json|markdown]
                                        classify the changes from OLD to NEW (bundle folders or
                                        pacto.yaml files); exit 1 when a change is BREAKING
@@ -44,6 +50,8 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     match first.as_str() {
         "check" => check(&args[1..], out, err),
+        "init" => init(&args[1..], out, err),
+        "pack" => pack(&args[1..], out, err),
         "diff" => diff(&args[1..], out, err),
         "--version" | "-V" | "version" => {
             let _ = writeln!(out, "pacto-lsp {}", env!("CARGO_PKG_VERSION"));

@@ -3,6 +3,7 @@
 //! Every command takes the contract's URI as its first argument and returns JSON. A failure is a
 //! JSON-RPC error with a clear message, also shown to the user.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,8 +19,9 @@ use crate::server::backend::blocking;
 use crate::server::convert::{self, Encoding};
 use crate::server::diagnostics;
 use crate::server::handlers::lifecycle::CLIENT_REQUEST_TIMEOUT;
+use crate::pack::{Output, Packed};
 use crate::server::live_diff;
-use crate::server::session::{Session, Snapshot};
+use crate::server::session::{Session, Snapshot, today};
 
 pub const VALIDATE: &str = "pacto.validate";
 pub const PACK: &str = "pacto.pack";
@@ -116,12 +118,20 @@ async fn pack(session: &Arc<Session>, arguments: &[Value]) -> std::result::Resul
     let root = session
         .bundle_root(&uri)
         .ok_or_else(|| Failure::Arguments(format!("{} is not a file on disk; save it first", uri.as_str())))?;
-    let output = arguments.get(1).and_then(Value::as_str).map(|it| crate::fs::normalize(&root.join(it)));
+    let output = match arguments.get(1).and_then(Value::as_str) {
+        Some(path) => Output::File(crate::fs::normalize(&root.join(path))),
+        None => Output::DefaultIn(root.parent().unwrap_or(&root).to_path_buf()),
+    };
+    let options = crate::pack::Options {
+        check: session.settings().options(today()),
+        workspace: crate::fs::boundary(&root, &session.workspaces()),
+        output,
+    };
     let progress = Progress::begin(session, "Pacto: packing the bundle").await;
-    let packed = blocking(PACK, move || crate::pack::pack_to_file(&root, output.as_deref())).await;
+    let packed = blocking(PACK, move || pack_and_write(&root, &options)).await;
     let res = match packed {
-        Ok(Ok(packed)) => Ok(json!({
-            "path": packed.path.display().to_string(),
+        Ok(Ok((path, packed))) => Ok(json!({
+            "path": path.display().to_string(),
             "digest": format!("sha256:{}", packed.sha256),
             "size": packed.size,
             "files": packed.files,
@@ -131,6 +141,14 @@ async fn pack(session: &Arc<Session>, arguments: &[Value]) -> std::result::Resul
     };
     progress.end(if res.is_ok() { "packed" } else { "failed" }).await;
     res
+}
+
+/// Validates and packs the bundle, then writes the archive where the options say.
+fn pack_and_write(root: &std::path::Path, options: &crate::pack::Options) -> std::result::Result<(PathBuf, Packed), String> {
+    let packed = crate::pack::pack(root, options).map_err(|error| error.to_string())?;
+    let path = packed.output.clone().ok_or("the archive has no place to be written")?;
+    std::fs::write(&path, &packed.bytes).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    Ok((path, packed))
 }
 
 /// Makes OLD (the second argument: a bundle folder, a `pacto.yaml` or a `.tar.gz`, relative to
