@@ -170,7 +170,8 @@ fn contract_files_are_accepted_and_bad_inputs_exit_2() {
         (vec!["diff", "old"], "error: `diff` takes two paths"),
         (vec!["diff", "old", "new", "--format", "xml"], "error: --format takes `text`, `json` or `markdown`"),
         (vec!["diff", "old", "missing"], "error: missing: no such file"),
-        (vec!["diff", "old", "bundle.tar.gz"], "error: bundle.tar.gz: packed bundles cannot be diffed yet"),
+        (vec!["diff", "old", "bundle.tar.gz"], "error: bundle.tar.gz: no such file"),
+        (vec!["diff", "old", "old/pacto.yaml.tgz"], "error: old/pacto.yaml.tgz: no such file"),
         (
             vec!["diff", "oci://ghcr.io/a/b:1", "new"],
             "error: oci://ghcr.io/a/b:1: `oci://` references cannot be diffed yet",
@@ -183,6 +184,29 @@ fn contract_files_are_accepted_and_bad_inputs_exit_2() {
         assert!(stderr.starts_with(message), "{args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{args:?}");
     }
+}
+
+#[test]
+fn packed_bundles_diff_like_their_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = fixtures_dir().join("interface-port-modified");
+    for side in ["old", "new"] {
+        let archive = dir.path().join(format!("{side}.tar.gz"));
+        let packed = run_in(&fixture, &["pack", side, "-o", archive.to_str().unwrap()]);
+        assert_eq!(packed.status.code(), Some(0), "{}", String::from_utf8_lossy(&packed.stderr));
+    }
+    let folders = run_in(&fixture, &["diff", "old", "new"]);
+    let archives = run_in(dir.path(), &["diff", "old.tar.gz", "new.tar.gz"]);
+    assert_eq!(archives.status.code(), folders.status.code());
+    assert_eq!(stdout(&archives), stdout(&folders));
+    assert!(stdout(&archives).starts_with("Classification: BREAKING\n"), "{}", stdout(&archives));
+    // An archive against a folder works too; a file that is not a packed bundle is a clear error.
+    let mixed = run_in(&fixture, &["diff", dir.path().join("old.tar.gz").to_str().unwrap(), "new"]);
+    assert_eq!(stdout(&mixed), stdout(&folders));
+    std::fs::write(dir.path().join("fake.tar.gz"), "not gzip").unwrap();
+    let fake = run_in(dir.path(), &["diff", "fake.tar.gz", "new.tar.gz"]);
+    assert_eq!(fake.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&fake.stderr).starts_with("error: fake.tar.gz: "));
 }
 
 // Property tests: any texts on both sides, spans always inside their side's text.

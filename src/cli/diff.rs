@@ -93,7 +93,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut paths = paths.into_iter();
     match (paths.next(), paths.next(), paths.next()) {
         (Some(old), Some(new), None) => Ok(Args { old, new, format }),
-        _ => Err("`diff` takes two paths: `pacto-lsp diff OLD NEW` (bundle folders or `pacto.yaml` files)".into()),
+        _ => Err("`diff` takes two paths: `pacto-lsp diff OLD NEW` (bundle folders, `pacto.yaml` files or packed `.tar.gz` bundles)".into()),
     }
 }
 
@@ -104,10 +104,10 @@ fn load(path: &FsPath) -> Result<Loaded, String> {
     if name.starts_with("oci://") {
         return Err(format!("{shown}: `oci://` references cannot be diffed yet; pull the bundle and diff the folder"));
     }
-    if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
-        return Err(format!("{shown}: packed bundles cannot be diffed yet; extract it and diff the folder"));
-    }
     let absolute = fs::absolute(path);
+    if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        return load_archive(&absolute, &shown.to_string());
+    }
     let (root, file) = match std::fs::metadata(&absolute).map(|it| it.is_dir()) {
         Ok(true) => (absolute.clone(), CONTRACT_FILE.to_string()),
         _ => match (absolute.parent(), absolute.file_name().and_then(|it| it.to_str())) {
@@ -127,6 +127,24 @@ fn load(path: &FsPath) -> Result<Loaded, String> {
         Err(finding) => return Err(format!("{shown}: {}", finding.message)),
     };
     Ok(Loaded { text, bundle: fs::bundle(&root, &root, loader) })
+}
+
+/// Reads a packed bundle (`.tar.gz`) through the gate and then in memory, within the extract limits.
+fn load_archive(path: &FsPath, shown: &str) -> Result<Loaded, String> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|it| it.to_str())) else {
+        return Err(format!("{shown}: not a packed bundle"));
+    };
+    let bytes = match crate::fs::gate::read(&FileKey::in_bundle(parent, name)) {
+        FileRead::File(bytes) => bytes,
+        FileRead::Missing => return Err(format!("{shown}: no such file")),
+        FileRead::Unusable(why) => return Err(format!("{shown}: the archive {why}")),
+    };
+    let archive = crate::pack::read_archive(&bytes).map_err(|why| format!("{shown}: {why}"))?;
+    let text = match crate::core::check::decode(archive.contract()) {
+        Ok(text) => text.to_string(),
+        Err(finding) => return Err(format!("{shown}: {}", finding.message)),
+    };
+    Ok(Loaded { text, bundle: BundleRef { id: format!("archive:{shown}"), files: Arc::new(archive) } })
 }
 
 /// A value as upstream prints it: strings bare, anything else as compact JSON.

@@ -25,8 +25,6 @@ pub const SOURCE: &str = "pacto-diff";
 
 /// An older version of a contract that the current text is compared with.
 pub struct Baseline {
-    /// What the user gave (a path or an archive), for messages.
-    pub source: String,
     /// How the lens names it: the old `service.version`, else the source.
     pub label: String,
     pub text: Arc<str>,
@@ -61,12 +59,8 @@ pub fn load(source: &str, root: Option<&Path>, workspaces: &[PathBuf]) -> Result
             FileRead::Missing => return Err(format!("`{}` does not exist", excerpt(source))),
             FileRead::Unusable(why) => return Err(format!("`{}` {why}", excerpt(source))),
         };
-        let bundle = crate::pack::read_archive(&bytes).map_err(|why| format!("`{}`: {why}", excerpt(source)))?;
-        let text = match bundle.read(CONTRACT_FILE) {
-            FileRead::File(bytes) => bytes.to_vec(),
-            _ => return Err(format!("`{}` holds no {CONTRACT_FILE}", excerpt(source))),
-        };
-        (text, Arc::new(bundle))
+        let archive = crate::pack::read_archive(&bytes).map_err(|why| format!("`{}`: {why}", excerpt(source)))?;
+        (archive.contract().to_vec(), Arc::new(archive))
     } else {
         let folder = match name == CONTRACT_FILE {
             true => path.parent().unwrap_or(Path::new("/")).to_path_buf(),
@@ -84,7 +78,7 @@ pub fn load(source: &str, root: Option<&Path>, workspaces: &[PathBuf]) -> Result
         .map_err(|finding| format!("`{}`: {}", excerpt(source), finding.message))?
         .to_string();
     let label = old_version(&text).unwrap_or_else(|| excerpt(source).into_owned());
-    Ok(Baseline { source: source.to_string(), label, text: text.into(), bundle: Some(bundle) })
+    Ok(Baseline { label, text: text.into(), bundle: Some(bundle) })
 }
 
 /// The `service.version` a contract declares, if it is a plain string.
