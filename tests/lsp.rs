@@ -377,13 +377,13 @@ fn quick_fix_bumps_the_version_and_the_lens_shows_the_score() {
 }
 
 #[test]
-fn validate_command_returns_the_findings_and_bundle_commands_fail_clearly() {
+fn validate_command_returns_the_findings_and_commands_fail_clearly() {
     let (_dir, uri, text) = bundle("examples/broken-api");
     let mut server = Server::start();
     let init = server.initialize(json!({}), Value::Null);
     assert_eq!(
         init["capabilities"]["executeCommandProvider"]["commands"],
-        json!(["pacto.validate", "pacto.pack", "pacto.push", "pacto.diff"])
+        json!(["pacto.validate", "pacto.pack", "pacto.push", "pacto.diff", "pacto.diff.clear"])
     );
     server.open(&uri, &text, 1);
     let published = server.diagnostics(&uri, 1);
@@ -402,9 +402,10 @@ fn validate_command_returns_the_findings_and_bundle_commands_fail_clearly() {
     assert_eq!(health["range"], range((27, 15), (27, 18)));
     assert_eq!(health["path"], "runtime.health.interface");
 
+    // An invalid bundle is not packed: a RequestFailed error that says why.
     let error =
         server.request("workspace/executeCommand", json!({"command": "pacto.pack", "arguments": [uri]})).unwrap_err();
-    assert_eq!(error["error"]["message"], "`pacto.pack` is not available in this version of pacto-lsp yet");
+    assert_eq!(error["error"]["message"], "the contract has 7 errors; nothing was packed");
     assert_eq!(error["error"]["code"], -32803);
     let shown = server.wait_for("an error message for the user", |it| it["method"] == "window/showMessage");
     assert_eq!(shown["params"]["type"], 1);

@@ -18,7 +18,7 @@ pub fn code_lens(session: &Session, params: CodeLensParams) -> Option<Vec<CodeLe
         lenses.push(CodeLens { range: Range::default(), command: Some(display(title)), data: None });
     }
     lenses.extend(readiness_lens(session, uri));
-    Some(lenses)
+    (!lenses.is_empty()).then_some(lenses)
 }
 
 /// A display-only lens: the empty command makes clients show it without making it clickable.
