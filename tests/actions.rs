@@ -405,6 +405,11 @@ fn found_by_property_tests() {
         "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\npolicies: [a: 1]\n",
         "Add missing `name`",
     );
+    // A key after an empty block scalar (`scope: |`) goes right below it, not below the next line.
+    let input = "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\nruntime:\n  workload: service\n  state:\n    type: stateless\n    persistence:\n      scope: |\n    dataCriticality: low\n";
+    let output = apply(input, "Add missing `durability`");
+    assert_eq!(output, input.replace("scope: |\n", "scope: |\n      durability: ephemeral\n"));
+    assert!(yaml_is_complete(&output), "{output}");
 }
 
 #[test]

@@ -366,6 +366,9 @@ fn block_insert(
     keys: &[(&str, String)],
     newline: &str,
 ) -> (Range<usize>, String) {
+    // A block scalar's span runs on over the line breaks (and the next line's indentation) after
+    // its content: insert after the content itself, not after the line where the span ends.
+    let after = text.get(..after).map_or(after, |it| it.trim_end().len());
     let line_end = text[after..].find(['\n', '\r']).map_or(text.len(), |it| after + it);
     let pad = " ".repeat(column);
     let child = " ".repeat(column + 2);
