@@ -63,16 +63,19 @@ fn a_changed_port_is_a_breaking_warning_on_its_value_until_it_is_changed_back() 
     let port = changes[0];
     assert_eq!(port["severity"], 2, "a warning");
     assert_eq!(port["code"], "BREAKING");
-    assert_eq!(port["range"], json!({"start": {"line": line, "character": column}, "end": {"line": line, "character": column + 4}}));
+    assert_eq!(
+        port["range"],
+        json!({"start": {"line": line, "character": column}, "end": {"line": line, "character": column + 4}})
+    );
     let message = port["message"].as_str().unwrap();
     assert!(message.contains("8080 → 8081"), "{message}");
     // Validation is still there, unchanged.
     assert_eq!(diagnostics.len() - changes.len(), validation.len());
 
-    let lenses = server
-        .request("textDocument/codeLens", json!({"textDocument": {"uri": uri}}))
-        .expect("code lens answers");
-    let titles: Vec<&str> = lenses.as_array().unwrap().iter().filter_map(|it| it["command"]["title"].as_str()).collect();
+    let lenses =
+        server.request("textDocument/codeLens", json!({"textDocument": {"uri": uri}})).expect("code lens answers");
+    let titles: Vec<&str> =
+        lenses.as_array().unwrap().iter().filter_map(|it| it["command"]["title"].as_str()).collect();
     assert!(titles.iter().any(|it| it.ends_with(": BREAKING · 1 breaking")), "{titles:?}");
 
     // Back to 8080: no change any more, and the diff diagnostics are gone.
@@ -125,7 +128,10 @@ fn pack_writes_the_archive_it_reports() {
     assert_eq!(std::fs::read(dir.path().join("again.tar.gz")).unwrap(), bytes);
     // A diff against the archive finds no changes.
     let diff = server
-        .request("workspace/executeCommand", json!({"command": "pacto.diff", "arguments": [uri, path.display().to_string()]}))
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "pacto.diff", "arguments": [uri, path.display().to_string()]}),
+        )
         .expect("pacto.diff answers");
     assert_eq!(diff["classification"], "NONE", "{diff:#}");
     assert!(server.shutdown_and_exit().success());

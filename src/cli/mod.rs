@@ -3,16 +3,16 @@
 //! Output goes to the writers passed in, so tests can capture it; `main` passes stdout/stderr.
 
 mod check;
+mod diff;
 mod init;
 mod pack;
-mod diff;
 
 use std::io::Write;
 
 pub use check::check;
+pub use diff::diff;
 pub use init::init;
 pub use pack::pack;
-pub use diff::diff;
 
 /// Exit codes, as in the spec: 0 no errors, 1 errors found, 2 usage or I/O error.
 pub const EXIT_OK: u8 = 0;
@@ -28,8 +28,8 @@ Usage:
   pacto-lsp init NAME                  scaffold a bundle folder NAME (pactoVersion 1.1)
   pacto-lsp pack [DIR] [-o FILE] [-v]  validate, then write <name>-<version>.tar.gz (-v lists the files)
   pacto-lsp diff OLD NEW [--format text|json|markdown]
-                                       classify the changes from OLD to NEW (bundle folders or
-                                       pacto.yaml files); exit 1 when a change is BREAKING
+                                       classify the changes from OLD to NEW (bundle folders,
+                                       pacto.yaml files or .tar.gz); exit 1 when a change is BREAKING
 
 Check options:
   --format text|json   output format (default: text)

@@ -49,7 +49,9 @@ pub fn load(source: &str, root: Option<&Path>, workspaces: &[PathBuf]) -> Result
     let path = match (given.is_absolute(), root) {
         (true, _) => fs::absolute(given),
         (false, Some(root)) => fs::normalize(&root.join(given)),
-        (false, None) => return Err(format!("`{}` is relative, and the contract is not a file on disk", excerpt(source))),
+        (false, None) => {
+            return Err(format!("`{}` is relative, and the contract is not a file on disk", excerpt(source)));
+        }
     };
     let name = path.file_name().and_then(|it| it.to_str()).unwrap_or_default().to_string();
     let (text, bundle): (Vec<u8>, Arc<dyn BundleFiles>) = if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
@@ -129,7 +131,7 @@ fn severity(classification: Classification) -> DiagnosticSeverity {
 
 /// `path (type): reason [old → new]`.
 fn message(change: &Change) -> String {
-    let value = |it: &Option<Value>| it.as_ref().map(|value| short(value)).unwrap_or_default();
+    let value = |it: &Option<Value>| it.as_ref().map(short).unwrap_or_default();
     let values = match change.change_type {
         ChangeType::Added => format!("[+ {}]", value(&change.new)),
         ChangeType::Removed => format!("[- {}]", value(&change.old)),
@@ -173,9 +175,7 @@ pub fn to_json(live: &LiveDiff, text: &str, lines: &LineIndex, encoding: Encodin
         .iter()
         .map(|change| {
             let range = match change.side {
-                Side::New if change.span.end <= text.len() => {
-                    Some(convert::range(text, lines, &change.span, encoding))
-                }
+                Side::New if change.span.end <= text.len() => Some(convert::range(text, lines, &change.span, encoding)),
                 _ => None,
             };
             json!({

@@ -58,7 +58,10 @@ impl Settings {
             timeout_ms: get(&["registry", "timeoutMs"]).and_then(Value::as_u64).unwrap_or(defaults.timeout_ms),
             offline: get(&["offline"]).and_then(Value::as_bool).unwrap_or(defaults.offline),
             cache_dir: get(&["cacheDir"]).and_then(Value::as_str).filter(|it| !it.is_empty()).map(PathBuf::from),
-            diff_baseline: get(&["diff", "baseline"]).and_then(Value::as_str).filter(|it| !it.is_empty()).map(String::from),
+            diff_baseline: get(&["diff", "baseline"])
+                .and_then(Value::as_str)
+                .filter(|it| !it.is_empty())
+                .map(String::from),
         }
     }
 

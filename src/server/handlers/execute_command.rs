@@ -9,17 +9,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
-use tower_lsp_server::{NotCancellable, OngoingProgress, Unbounded};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, MessageType, NumberOrString, Uri};
+use tower_lsp_server::{NotCancellable, OngoingProgress, Unbounded};
 
 use crate::core::check::Analysis;
 use crate::core::finding::Severity;
 use crate::core::text::LineIndex;
+use crate::pack::{Output, Packed};
 use crate::server::backend::blocking;
 use crate::server::convert::{self, Encoding};
 use crate::server::diagnostics;
 use crate::server::handlers::lifecycle::CLIENT_REQUEST_TIMEOUT;
-use crate::pack::{Output, Packed};
 use crate::server::live_diff;
 use crate::server::session::{Session, Snapshot, today};
 
@@ -51,9 +51,7 @@ pub async fn execute_command(session: &Arc<Session>, params: ExecuteCommandParam
         PACK => pack(session, &params.arguments).await,
         DIFF => diff(session, &params.arguments).await,
         DIFF_CLEAR => diff_clear(session, &params.arguments).await,
-        PUSH => {
-            Err(Failure::Failed(format!("`{}` is not available in this version of pacto-lsp yet", params.command)))
-        }
+        PUSH => Err(Failure::Failed(format!("`{}` is not available in this version of pacto-lsp yet", params.command))),
         other => Err(Failure::Arguments(format!("unknown command `{other}`"))),
     };
     let (code, message) = match res {
@@ -144,7 +142,10 @@ async fn pack(session: &Arc<Session>, arguments: &[Value]) -> std::result::Resul
 }
 
 /// Validates and packs the bundle, then writes the archive where the options say.
-fn pack_and_write(root: &std::path::Path, options: &crate::pack::Options) -> std::result::Result<(PathBuf, Packed), String> {
+fn pack_and_write(
+    root: &std::path::Path,
+    options: &crate::pack::Options,
+) -> std::result::Result<(PathBuf, Packed), String> {
     let packed = crate::pack::pack(root, options).map_err(|error| error.to_string())?;
     let path = packed.output.clone().ok_or("the archive has no place to be written")?;
     std::fs::write(&path, &packed.bytes).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
