@@ -107,7 +107,11 @@ async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<C
         if let Some(analysis) = compute(session, &uri, &snapshot, true).await {
             let (version, root) = (snapshot.version, snapshot.bundle_root.clone());
             publish(session, &uri, snapshot, analysis).await;
-            refresh_diff(session, &uri, generation, version, root).await;
+            // The diff runs beside the next check, never in front of it.
+            if session.has_baseline(&uri) {
+                let (session, uri) = (session.clone(), uri.clone());
+                tokio::spawn(async move { refresh_diff(&session, &uri, generation, version, root).await });
+            }
         }
     }
 }
@@ -300,7 +304,14 @@ pub async fn refresh_diff(session: &Arc<Session>, uri: &Uri, generation: u64, ve
         }
     };
     tracing::debug!(uri = uri.as_str(), generation, version, changes = live.diff.changes.len(), "diff ran");
-    session.diffs.insert(uri.clone(), live);
+    // Diffs of successive versions may finish out of order: keep the newest.
+    {
+        let mut entry = session.diffs.entry(uri.clone()).or_insert_with(|| live.clone());
+        if (entry.generation, entry.version) > (generation, version) {
+            return;
+        }
+        *entry = live;
+    }
     republish(session, uri).await;
 }
 

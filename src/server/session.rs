@@ -186,6 +186,11 @@ impl Session {
         loaded.ok()
     }
 
+    /// Whether the document is diffed against a baseline (or had a diff that must be cleared).
+    pub fn has_baseline(&self, uri: &Uri) -> bool {
+        self.baselines.contains_key(uri) || self.settings().diff_baseline.is_some() || self.diffs.contains_key(uri)
+    }
+
     /// The newest live diff of the document, if it has a baseline.
     pub fn live_diff(&self, uri: &Uri) -> Option<Arc<LiveDiff>> {
         self.diffs.get(uri).map(|it| it.clone())

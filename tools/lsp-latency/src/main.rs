@@ -36,6 +36,8 @@ usage: lsp-latency --server \"<command line>\" (--contract <file> | --generate-l
   --json-out FILE       also write the JSON object to FILE
   --dump-contract       print the contract as it would be opened, and exit
   --keep-temp           keep the temp dir (contract copies, server stderr logs)
+  --pacto-settings JSON the `pacto` settings section the client answers with (default {}), e.g.
+                        '{\"diff\": {\"baseline\": \"/abs/old-bundle\"}}' to time edits with a live diff
 ";
 
 #[derive(Debug)]
@@ -57,6 +59,7 @@ struct Args {
     json_out: Option<PathBuf>,
     dump_contract: bool,
     keep_temp: bool,
+    pacto_settings: serde_json::Value,
 }
 
 fn main() -> ExitCode {
@@ -99,6 +102,7 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
         json_out: None,
         dump_contract: false,
         keep_temp: false,
+        pacto_settings: serde_json::json!({}),
     };
     let mut iter = raw.into_iter();
     while let Some(flag) = iter.next() {
@@ -129,6 +133,10 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
             "--json-out" => args.json_out = Some(PathBuf::from(value()?)),
             "--dump-contract" => args.dump_contract = true,
             "--keep-temp" => args.keep_temp = true,
+            "--pacto-settings" => {
+                args.pacto_settings =
+                    serde_json::from_str(&value()?).map_err(|e| format!("--pacto-settings takes JSON: {e}"))?
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }

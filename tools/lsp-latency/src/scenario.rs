@@ -19,7 +19,7 @@ const PROBE_LINE: &str = "lspLatencyProbe: 1";
 
 /// What the harness answers to `workspace/configuration`, by section. yaml-language-server gets
 /// validation on and the schema store off (no network here; the schema comes from the modeline).
-pub fn client_settings(root_uri: &str) -> Value {
+pub fn client_settings(root_uri: &str, pacto: &Value) -> Value {
     json!({
         "yaml": {
             "validate": true,
@@ -30,7 +30,7 @@ pub fn client_settings(root_uri: &str) -> Value {
             "schemaStore": {"enable": false},
             "kubernetesCRDStore": {"enable": false},
         },
-        "pacto": {},
+        "pacto": pacto,
         "$workspaceFolders": [{"uri": root_uri, "name": "lsp-latency"}],
     })
 }
@@ -40,7 +40,7 @@ pub fn start(args: &Args, root: &Path, log_name: &str) -> Result<(Server, Durati
     std::fs::create_dir_all(root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
     let root_uri = contract::file_uri(root);
     let log = root.join(log_name);
-    let mut server = Server::spawn(&args.server, &log, args.timeout, client_settings(&root_uri))?;
+    let mut server = Server::spawn(&args.server, &log, args.timeout, client_settings(&root_uri, &args.pacto_settings))?;
     let params = json!({
         "processId": std::process::id(),
         "clientInfo": {"name": "lsp-latency", "version": env!("CARGO_PKG_VERSION")},
