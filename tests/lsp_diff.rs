@@ -136,3 +136,39 @@ fn pack_writes_the_archive_it_reports() {
     assert_eq!(diff["classification"], "NONE", "{diff:#}");
     assert!(server.shutdown_and_exit().success());
 }
+
+#[test]
+fn the_baseline_setting_diffs_every_contract_and_long_commands_report_progress() {
+    let (_dir, uri, text) = two_copies();
+    let mut server = Server::start();
+    server.initialize(json!({"window": {"workDoneProgress": true}}), json!({"diff": {"baseline": "../old"}}));
+    server.open(&uri, &text, 1);
+    server.diagnostics(&uri, 1);
+    let line = 23;
+    let column = text.lines().nth(line as usize).unwrap().find("8080").unwrap() as u32;
+    server.change(&uri, 2, edit(line, column, column + 4, "9999"));
+    let published = server.wait_for("the diff of version 2 against the configured baseline", |it| {
+        it["method"] == "textDocument/publishDiagnostics"
+            && it["params"]["version"] == 2
+            && it["params"]["diagnostics"].as_array().is_some_and(|all| all.iter().any(|d| d["source"] == "pacto-diff"))
+    });
+    let diagnostics = published["params"]["diagnostics"].as_array().unwrap();
+    let changes = from_diff(diagnostics);
+    assert_eq!(changes.len(), 1, "{diagnostics:#?}");
+    assert_eq!(changes[0]["code"], "BREAKING");
+    assert!(changes[0]["message"].as_str().unwrap().contains("8080 → 9999"));
+
+    // `pacto.pack` asks for a progress token, then reports begin and end on it.
+    server
+        .request("workspace/executeCommand", json!({"command": "pacto.pack", "arguments": [uri]}))
+        .expect("pacto.pack answers");
+    server.wait_for("a progress token request", |it| it["server-request"] == "window/workDoneProgress/create");
+    let begin = server
+        .wait_for("progress begin", |it| it["method"] == "$/progress" && it["params"]["value"]["kind"] == "begin");
+    assert_eq!(begin["params"]["value"]["title"], "Pacto: packing the bundle");
+    let end =
+        server.wait_for("progress end", |it| it["method"] == "$/progress" && it["params"]["value"]["kind"] == "end");
+    assert_eq!(end["params"]["token"], begin["params"]["token"]);
+    assert_eq!(end["params"]["value"]["message"], "packed");
+    assert!(server.shutdown_and_exit().success());
+}
