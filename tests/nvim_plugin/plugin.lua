@@ -435,6 +435,30 @@ local function main()
     return #pacto_clients() == 2
   end)
 
+  -- 10b. A valid bundle (scaffolded by `pacto-lsp init`): :PactoPack writes the archive beside the
+  --      bundle folder and names it, with its digest.
+  local fresh = root .. '/fresh'
+  run('cd ' .. vim.fn.fnameescape(root))
+  local init_output = vim.fn.system({ bin, 'init', 'fresh' })
+  check(vim.v.shell_error == 0, 'pacto-lsp init failed: ' .. init_output)
+  run('edit ' .. vim.fn.fnameescape(fresh .. '/pacto.yaml'))
+  local fresh_buf = vim.api.nvim_get_current_buf()
+  wait_for('a pacto client attached to the scaffolded bundle', function()
+    local list = pacto_clients(fresh_buf)
+    return #list == 1 and list[1].initialized
+  end)
+  local fresh_requests = record_commands(pacto_clients(fresh_buf)[1])
+  entry, since = run_server_command(fresh_requests, 'PactoPack', 'pacto.pack')
+  check(entry.err == nil, 'pacto.pack of the scaffold failed: ' .. inspect(entry.err))
+  local archive = entry.result.path
+  check(archive == root .. '/fresh-0.1.0.tar.gz', 'the archive is ' .. inspect(archive))
+  check(vim.fn.filereadable(archive) == 1, 'the archive was not written: ' .. archive)
+  check(vim.fn.getfsize(archive) == entry.result.size, 'the archive size differs from the result')
+  report[#report + 1] = 'pacto.pack (init scaffold) -> ' .. expect_shown(entry, since, function(it)
+    return 'packed the bundle to ' .. it.path .. ' (' .. it.digest .. ')'
+  end)
+  run('buffer ' .. bufnr)
+
   -- 11. A command that is not executable: a clear ERROR notification, no client, and the health
   --     check reports the binary as an ERROR.
   local missing = root .. '/no-such-pacto-lsp'
