@@ -107,25 +107,28 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath) -> Result<Che
     Ok(Checked { file, findings, text, lines })
 }
 
+/// One finding as a text line: `FILE:LINE:COL: SEVERITY[CODE] message (path)`.
+pub(super) fn write_finding(
+    out: &mut dyn Write,
+    file: &str,
+    text: &str,
+    lines: &LineIndex,
+    finding: &Finding,
+) -> std::io::Result<()> {
+    let start = lines.line_col(text, finding.span.start);
+    let path = match finding.path.is_root() {
+        true => String::new(),
+        false => format!(" ({})", finding.path),
+    };
+    let (severity, code, message) = (finding.severity.as_str(), finding.code, &finding.message);
+    writeln!(out, "{file}:{}:{}: {severity}[{code}] {message}{path}", start.line, start.column)
+}
+
 fn print_text(results: &[Checked], requested: usize, out: &mut dyn Write) -> std::io::Result<()> {
     let mut counts = [0usize; 4];
     for checked in results {
         for finding in &checked.findings {
-            let start = checked.lines.line_col(&checked.text, finding.span.start);
-            let path = match finding.path.is_root() {
-                true => String::new(),
-                false => format!(" ({})", finding.path),
-            };
-            writeln!(
-                out,
-                "{}:{}:{}: {}[{}] {}{path}",
-                checked.file,
-                start.line,
-                start.column,
-                finding.severity.as_str(),
-                finding.code,
-                finding.message
-            )?;
+            write_finding(out, &checked.file, &checked.text, &checked.lines, finding)?;
             counts[finding.severity as usize] += 1;
         }
     }

@@ -78,23 +78,7 @@ pub fn pack(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 /// Prints findings in `check`'s text format.
 fn print_findings(file: &str, text: &str, findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
     let lines = LineIndex::new(text);
-    for finding in findings {
-        let start = lines.line_col(text, finding.span.start);
-        let path = match finding.path.is_root() {
-            true => String::new(),
-            false => format!(" ({})", finding.path),
-        };
-        writeln!(
-            out,
-            "{file}:{}:{}: {}[{}] {}{path}",
-            start.line,
-            start.column,
-            finding.severity.as_str(),
-            finding.code,
-            finding.message
-        )?;
-    }
-    Ok(())
+    findings.iter().try_for_each(|finding| super::check::write_finding(out, file, text, &lines, finding))
 }
 
 /// Writes `bytes` to a temporary file beside `file`, then renames it into place: a failed write
