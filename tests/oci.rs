@@ -1,0 +1,235 @@
+//! Push and pull against a real registry: Debian's `docker-registry` (the CNCF distribution registry),
+//! started on 127.0.0.1 by `support/registry.rs`. What the registry holds is read with plain HTTP
+//! requests, not through our client.
+//!
+//! Without `/usr/bin/docker-registry` the tests print a notice and pass, unless `CI` is set: CI installs
+//! it, so there a missing binary is a failure.
+
+#[path = "support/registry.rs"]
+mod registry;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use registry::{Registry, available, get};
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PACTO_REGISTRY_TOKEN")
+        .env_remove("PACTO_REGISTRY_USERNAME")
+        .env_remove("PACTO_REGISTRY_PASSWORD")
+        .env("PACTO_TODAY", "2026-01-01")
+        .output()
+        .expect("run pacto-lsp")
+}
+
+fn stdout(run: &Output) -> String {
+    String::from_utf8_lossy(&run.stdout).into_owned()
+}
+
+fn stderr(run: &Output) -> String {
+    String::from_utf8_lossy(&run.stderr).into_owned()
+}
+
+/// A bundle scaffolded by `init` in `dir/NAME`, with an extra nested file.
+fn bundle(dir: &Path, name: &str) {
+    let init = run(dir, &["init", name]);
+    assert_eq!(init.status.code(), Some(0), "{}", stderr(&init));
+    std::fs::create_dir_all(dir.join(name).join("docs/deep")).unwrap();
+    std::fs::write(dir.join(name).join("docs/deep/notes.md"), "# notes\n\nbytes: \u{e9}\u{1F600}\n").unwrap();
+}
+
+/// The digest printed as the last line of stdout.
+fn digest(run: &Output) -> String {
+    let text = stdout(run);
+    let last = text.lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("sha256:") && last.len() == 71, "no digest in {text:?}");
+    last
+}
+
+/// Every file under `root`, relative, with its bytes, in path order.
+fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let path = entry.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            found.push((path, std::fs::read(entry.path()).unwrap()));
+        }
+    }
+    found
+}
+
+#[test]
+fn push_then_pull_gives_the_same_files_and_the_artifact_has_upstreams_layout() {
+    if !available("the push/pull round trip") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders", registry.addr);
+
+    // No tag: the tag is `service.version`.
+    let pushed = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    let pushed_digest = digest(&pushed);
+    assert!(stdout(&pushed).starts_with(&format!("pushed orders@0.1.0 -> {reference}:0.1.0\n")), "{}", stdout(&pushed));
+
+    // The manifest, read without our client.
+    let accept = "application/vnd.oci.image.manifest.v1+json";
+    let manifest = get(&registry.addr, "/v2/acme/orders/manifests/0.1.0", Some(accept)).unwrap();
+    assert_eq!(manifest.status, 200);
+    assert_eq!(manifest.header("Docker-Content-Digest"), Some(pushed_digest.as_str()));
+    let json: serde_json::Value = serde_json::from_slice(&manifest.body).unwrap();
+    assert_eq!(json["schemaVersion"], 2);
+    assert_eq!(json["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    assert!(json.get("artifactType").is_none() && json.get("annotations").is_none(), "{json}");
+    assert_eq!(json["config"]["mediaType"], "application/vnd.oci.image.config.v1+json");
+    let layers = json["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 1);
+    assert_eq!(layers[0]["mediaType"], "application/vnd.pacto.bundle.layer.v1.tar+gzip");
+
+    // The config's labels.
+    let config_digest = json["config"]["digest"].as_str().unwrap();
+    let config = get(&registry.addr, &format!("/v2/acme/orders/blobs/{config_digest}"), None).unwrap();
+    assert_eq!(config.status, 200);
+    let config: serde_json::Value = serde_json::from_slice(&config.body).unwrap();
+    let labels = &config["config"]["Labels"];
+    assert_eq!(labels["io.pacto.name"], "orders");
+    assert_eq!(labels["io.pacto.version"], "0.1.0");
+    assert_eq!(labels["io.pacto.pactoVersion"], "1.1");
+
+    // The layer is exactly what `pack` writes.
+    let layer_digest = layers[0]["digest"].as_str().unwrap();
+    let layer = get(&registry.addr, &format!("/v2/acme/orders/blobs/{layer_digest}"), None).unwrap();
+    let packed = run(temp.path(), &["pack", "orders", "-o", "orders.tar.gz"]);
+    assert_eq!(packed.status.code(), Some(0), "{}", stderr(&packed));
+    assert_eq!(layer.body, std::fs::read(temp.path().join("orders.tar.gz")).unwrap());
+
+    // Pull, by tag and tagless (the highest semver tag): the same files, byte for byte.
+    for (source, target) in [(format!("{reference}:0.1.0"), "pulled"), (reference.clone(), "tagless")] {
+        let pulled = run(temp.path(), &["pull", &source, "-o", target]);
+        assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+        assert_eq!(digest(&pulled), pushed_digest);
+        assert_eq!(files(&temp.path().join(target)), files(&temp.path().join("orders")));
+    }
+
+    // Pulling into a folder that is not empty is refused, and it is left as it was.
+    let again = run(temp.path(), &["pull", &reference, "-o", "pulled"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("`pulled` is not empty"), "{}", stderr(&again));
+    assert_eq!(files(&temp.path().join("pulled")), files(&temp.path().join("orders")));
+}
+
+#[test]
+fn an_existing_tag_is_kept_without_force_and_replaced_with_it() {
+    if !available("the `--force` test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders:1.0.0", registry.addr);
+    let first = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let first_digest = digest(&first);
+
+    // A changed bundle under the same tag: kept without `--force` (a warning, exit 0, the old digest).
+    std::fs::write(temp.path().join("orders/docs/deep/notes.md"), "changed\n").unwrap();
+    let second = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(stderr(&second).contains("warning: artifact already exists"), "{}", stderr(&second));
+    assert!(stderr(&second).contains("--force"), "{}", stderr(&second));
+    assert_eq!(digest(&second), first_digest);
+    let path = "/v2/acme/orders/manifests/1.0.0";
+    let accept = Some("application/vnd.oci.image.manifest.v1+json");
+    let served = get(&registry.addr, path, accept).unwrap();
+    assert_eq!(served.header("Docker-Content-Digest"), Some(first_digest.as_str()));
+
+    // With `--force` it is replaced.
+    let forced = run(temp.path(), &["push", &reference, "-p", "orders", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    let forced_digest = digest(&forced);
+    assert_ne!(forced_digest, first_digest);
+    let served = get(&registry.addr, path, accept).unwrap();
+    assert_eq!(served.header("Docker-Content-Digest"), Some(forced_digest.as_str()));
+    let pulled = run(temp.path(), &["pull", &reference, "-o", "pulled"]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(std::fs::read(temp.path().join("pulled/docs/deep/notes.md")).unwrap(), b"changed\n");
+}
+
+#[test]
+fn a_missing_tag_is_a_clear_error_naming_the_registry() {
+    if !available("the missing-tag test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    for reference in
+        [format!("oci://{}/acme/nothing:9.9.9", registry.addr), format!("oci://{}/acme/nothing", registry.addr)]
+    {
+        let pulled = run(temp.path(), &["pull", &reference, "-o", "out"]);
+        assert_eq!(pulled.status.code(), Some(2));
+        let message = stderr(&pulled);
+        assert!(message.starts_with("error: artifact not found in registry `"), "{message}");
+        assert!(message.contains(&registry.addr), "{message}");
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(!temp.path().join("out").exists());
+    }
+}
+
+#[test]
+fn a_stopped_registry_is_a_clear_error_within_the_timeout() {
+    if !available("the stopped-registry test") {
+        return;
+    }
+    let mut registry = Registry::start();
+    registry.stop();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders", registry.addr);
+    for args in
+        [vec!["push", &reference, "-p", "orders", "--timeout", "2000"], vec!["pull", &reference, "--timeout", "2000"]]
+    {
+        let started = Instant::now();
+        let result = run(temp.path(), &args);
+        assert!(started.elapsed() < Duration::from_secs(10), "{args:?} took {:?}", started.elapsed());
+        assert_eq!(result.status.code(), Some(2));
+        let message = stderr(&result);
+        assert!(message.starts_with(&format!("error: registry `{}` is unreachable", registry.addr)), "{message}");
+    }
+
+    // A listener that accepts and never answers: the timeout ends the wait.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = listener.local_addr().unwrap().to_string();
+    let reference = format!("oci://{silent}/acme/orders:1.0.0");
+    let started = Instant::now();
+    let result = run(temp.path(), &["pull", &reference, "--timeout", "500"]);
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert_eq!(result.status.code(), Some(2));
+    assert_eq!(stderr(&result), format!("error: registry `{silent}` did not answer within 500 ms\n"));
+    drop(listener);
+}
+
+#[test]
+fn refs_that_are_not_oci_or_not_taggable_are_usage_errors() {
+    let temp = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (&["push", "./orders"], "error: `push` needs an OCI reference (`oci://...`), not `./orders`\n"),
+        (&["pull"], "error: `pull` needs an OCI reference (`oci://REGISTRY/REPOSITORY[:TAG]`)\n"),
+        (&["pull", "oci://redis"], "error: invalid OCI reference: missing repository"),
+        (
+            &["push", "oci://localhost:1/a/b@sha256:0000000000000000000000000000000000000000000000000000000000000000"],
+            "error: `push` needs a tag, not a digest",
+        ),
+    ];
+    for (args, expected) in cases {
+        let result = run(temp.path(), args);
+        assert_eq!(result.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&result).starts_with(expected), "{args:?}: {}", stderr(&result));
+    }
+}

@@ -1,0 +1,124 @@
+//! A real OCI registry for tests: Debian's `docker-registry` (the CNCF distribution registry) on 127.0.0.1,
+//! on a free port, storing into a temporary folder; killed when dropped. Also a tiny HTTP GET on `std::net`,
+//! so tests read what the registry holds without going through our client.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The registry binary (Debian's package installs it here).
+const BINARY: &str = "/usr/bin/docker-registry";
+
+/// A running registry.
+pub struct Registry {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    _storage: tempfile::TempDir,
+}
+
+/// Whether the registry binary is installed. Without it the tests pass with a notice, unless `CI` is set:
+/// CI installs it, so there a missing binary is a failure.
+pub fn available(what: &str) -> bool {
+    let found = PathBuf::from(BINARY).is_file();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`{BINARY}` is not installed, but CI is set: CI must install it (Debian: apt-get install docker-registry)"
+        );
+        eprintln!("notice: `{BINARY}` is not installed; skipping {what}");
+    }
+    found
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address").port()
+}
+
+impl Registry {
+    /// Starts a registry and waits until `/v2/` answers.
+    pub fn start() -> Registry {
+        let storage = tempfile::tempdir().expect("temporary storage");
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let root = storage.path().join("data");
+        let config = storage.path().join("config.yml");
+        let text = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
+            root.display()
+        );
+        std::fs::write(&config, text).expect("write the registry config");
+        let child = Command::new(BINARY)
+            .arg("serve")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start docker-registry");
+        let registry = Registry { child, addr, _storage: storage };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(response) = get(&registry.addr, "/v2/", None)
+                && response.status == 200
+            {
+                return registry;
+            }
+            assert!(Instant::now() < deadline, "the registry did not answer `/v2/` within 20 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops the registry now (as a crash would).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// An HTTP response.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The first header of this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+}
+
+/// `GET path` over HTTP/1.0 (so the body is neither chunked nor kept alive), with an optional `Accept`.
+pub fn get(addr: &str, path: &str, accept: Option<&str>) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let accept = accept.map(|it| format!("Accept: {it}\r\n")).unwrap_or_default();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n{accept}\r\n")?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw.windows(4).position(|it| it == b"\r\n\r\n").ok_or(std::io::ErrorKind::InvalidData)?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .ok_or(std::io::ErrorKind::InvalidData)?;
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+        .collect();
+    Ok(Response { status, headers, body: raw[split + 4..].to_vec() })
+}
