@@ -233,3 +233,152 @@ fn refs_that_are_not_oci_or_not_taggable_are_usage_errors() {
         assert!(stderr(&result).starts_with(expected), "{args:?}: {}", stderr(&result));
     }
 }
+
+/// A tar entry written by hand, as Go's `archive/tar` writes one (directories end in `/`, 0755; files 0644).
+fn entry(name: &str, kind: tar::EntryType, data: &[u8]) -> Vec<u8> {
+    let mut header = tar::Header::new_ustar();
+    header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+    header.set_entry_type(kind);
+    header.set_size(data.len() as u64);
+    header.set_mode(if kind.is_dir() { 0o755 } else { 0o644 });
+    header.set_cksum();
+    let mut out = header.as_bytes().to_vec();
+    out.extend_from_slice(data);
+    out.resize(out.len().next_multiple_of(512), 0);
+    out
+}
+
+fn tar_gz(entries: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for part in entries {
+        encoder.write_all(part).unwrap();
+    }
+    encoder.write_all(&[0u8; 1024]).unwrap();
+    encoder.finish().unwrap()
+}
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+const LAYER: &str = "application/vnd.pacto.bundle.layer.v1.tar+gzip";
+
+#[test]
+fn an_artifact_published_in_upstreams_layout_pulls() {
+    if !available("the upstream-layout test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let contract = std::fs::read(temp.path().join("orders/pacto.yaml")).unwrap();
+    let layer = tar_gz(&[
+        entry("pacto.yaml", tar::EntryType::Regular, &contract),
+        entry("docs/", tar::EntryType::Directory, b""),
+        entry("docs/readme.md", tar::EntryType::Regular, b"hello\n"),
+    ]);
+    // go-containerregistry's empty image: the Docker config media type, labels in `config.Labels`.
+    let config = br#"{"architecture":"","os":"","config":{"Labels":{"io.pacto.name":"orders","io.pacto.version":"0.1.0","io.pacto.pactoVersion":"1.1"}},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+    registry::put_manifest(
+        &registry.addr,
+        "up/orders",
+        "0.1.0",
+        OCI_MANIFEST,
+        (DOCKER_CONFIG, config),
+        &[(LAYER, &layer)],
+    );
+    // A non-semver tag and a lower version: the tagless pull takes 0.1.0.
+    registry::put_manifest(
+        &registry.addr,
+        "up/orders",
+        "latest",
+        OCI_MANIFEST,
+        (DOCKER_CONFIG, config),
+        &[(LAYER, b"x")],
+    );
+    registry::put_manifest(
+        &registry.addr,
+        "up/orders",
+        "0.0.9",
+        OCI_MANIFEST,
+        (DOCKER_CONFIG, config),
+        &[(LAYER, b"x")],
+    );
+
+    let here = temp.path().join("elsewhere");
+    std::fs::create_dir(&here).unwrap();
+    let pulled = run(&here, &["pull", &format!("oci://{}/up/orders", registry.addr)]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert!(stdout(&pulled).starts_with("pulled orders@0.1.0 ("), "{}", stdout(&pulled));
+    assert!(stdout(&pulled).contains("/up/orders:0.1.0) -> orders\n"), "{}", stdout(&pulled));
+    // Without `-o` the folder is named after the service, as upstream names it.
+    let expected = vec![("docs/readme.md".to_string(), b"hello\n".to_vec()), ("pacto.yaml".to_string(), contract)];
+    assert_eq!(files(&here.join("orders")), expected);
+}
+
+#[test]
+fn artifacts_that_are_not_bundles_are_refused_and_nothing_is_written() {
+    if !available("the hostile-artifact test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    let contract = b"pactoVersion: \"1.1\"\n";
+    let good = tar_gz(&[entry("pacto.yaml", tar::EntryType::Regular, contract)]);
+    let escaping = tar_gz(&[
+        entry("pacto.yaml", tar::EntryType::Regular, contract),
+        entry("../escaped.txt", tar::EntryType::Regular, b"x"),
+    ]);
+    let link =
+        tar_gz(&[entry("pacto.yaml", tar::EntryType::Regular, contract), entry("l", tar::EntryType::Symlink, b"")]);
+    let no_contract = tar_gz(&[entry("readme.md", tar::EntryType::Regular, b"x")]);
+    let config: &[u8] = b"{}";
+    let image_layer = "application/vnd.oci.image.layer.v1.tar+gzip";
+    let cases: [(&str, Vec<(&str, &[u8])>, &str); 6] = [
+        (
+            "media",
+            vec![(image_layer, &good)],
+            "its layer has the media type `application/vnd.oci.image.layer.v1.tar+gzip`",
+        ),
+        ("two", vec![(LAYER, &good), (LAYER, &good)], "it has 2 layers; a bundle has exactly one"),
+        ("none", vec![], "it has 0 layers"),
+        ("escaping", vec![(LAYER, &escaping)], "unsafe entry"),
+        ("link", vec![(LAYER, &link)], "only regular files and folders"),
+        ("nocontract", vec![(LAYER, &no_contract)], "pacto.yaml"),
+    ];
+    for (repository, layers, expected) in cases {
+        let repository = format!("bad/{repository}");
+        registry::put_manifest(&registry.addr, &repository, "1.0.0", OCI_MANIFEST, (DOCKER_CONFIG, config), &layers);
+        let reference = format!("{}/{repository}:1.0.0", registry.addr);
+        let pulled = run(temp.path(), &["pull", &format!("oci://{reference}"), "-o", "out/x"]);
+        assert_eq!(pulled.status.code(), Some(2), "{repository}");
+        let message = stderr(&pulled);
+        assert!(message.starts_with(&format!("error: `oci://{reference}` is not a pacto bundle: ")), "{message}");
+        assert!(message.contains(expected), "{repository}: {message}");
+        assert!(!temp.path().join("out").exists(), "{repository}");
+        assert!(!temp.path().join("escaped.txt").exists());
+    }
+}
+
+#[test]
+fn push_refuses_local_dependency_refs_and_invalid_bundles() {
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let contract = temp.path().join("orders/pacto.yaml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    let local =
+        format!("{text}dependencies:\n  - name: billing\n    ref: file://../billing\n    compatibility: ^1.0.0\n");
+    std::fs::write(&contract, local).unwrap();
+    // Refused before any registry is contacted (nothing listens on this port).
+    let pushed = run(temp.path(), &["push", "oci://127.0.0.1:9/acme/orders", "-p", "orders"]);
+    assert_eq!(pushed.status.code(), Some(1), "{}", stderr(&pushed));
+    assert_eq!(
+        stderr(&pushed),
+        "error: a pushed bundle cannot depend on local folders: `dependencies[0].ref` is `file://../billing`; \
+         publish them and use `oci://` refs\n"
+    );
+    std::fs::write(&contract, "pactoVersion: \"1.1\"\nservice: {}\n").unwrap();
+    let invalid = run(temp.path(), &["push", "oci://127.0.0.1:9/acme/orders", "-p", "orders"]);
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(stderr(&invalid).contains("nothing was pushed"), "{}", stderr(&invalid));
+    assert!(stdout(&invalid).contains("SCHEMA_VIOLATION"), "{}", stdout(&invalid));
+}

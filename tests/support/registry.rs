@@ -106,6 +106,23 @@ pub fn get(addr: &str, path: &str, accept: Option<&str>) -> std::io::Result<Resp
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let accept = accept.map(|it| format!("Accept: {it}\r\n")).unwrap_or_default();
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n{accept}\r\n")?;
+    read_response(stream)
+}
+
+/// Sends one request with a body over HTTP/1.0 and reads the response.
+pub fn send(addr: &str, method: &str, path: &str, content_type: &str, body: &[u8]) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)?;
+    read_response(stream)
+}
+
+fn read_response(mut stream: TcpStream) -> std::io::Result<Response> {
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let split = raw.windows(4).position(|it| it == b"\r\n\r\n").ok_or(std::io::ErrorKind::InvalidData)?;
@@ -121,4 +138,53 @@ pub fn get(addr: &str, path: &str, accept: Option<&str>) -> std::io::Result<Resp
         .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
         .collect();
     Ok(Response { status, headers, body: raw[split + 4..].to_vec() })
+}
+
+/// `sha256:` and the hex digest of `bytes`.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Uploads a blob (the distribution API's upload session: `POST`, then one `PUT` with the bytes and the digest)
+/// and returns its digest.
+pub fn put_blob(addr: &str, repository: &str, bytes: &[u8]) -> String {
+    let digest = sha256(bytes);
+    let started = send(addr, "POST", &format!("/v2/{repository}/blobs/uploads/"), "application/octet-stream", b"")
+        .expect("start an upload");
+    assert_eq!(started.status, 202, "{}", String::from_utf8_lossy(&started.body));
+    let location = started.header("Location").expect("an upload location");
+    // The location may be absolute (`http://host/v2/...`); the request needs its path.
+    let path = match location.split_once("://") {
+        Some((_, rest)) => &rest[rest.find('/').unwrap_or(rest.len())..],
+        None => location,
+    };
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let path = format!("{path}{separator}digest={digest}");
+    let response = send(addr, "PUT", &path, "application/octet-stream", bytes).expect("upload a blob");
+    assert_eq!(response.status, 201, "{}", String::from_utf8_lossy(&response.body));
+    digest
+}
+
+/// Publishes a manifest by hand: a config and layers (media type, bytes), under `tag`.
+pub fn put_manifest(
+    addr: &str,
+    repository: &str,
+    tag: &str,
+    manifest_type: &str,
+    config: (&str, &[u8]),
+    layers: &[(&str, &[u8])],
+) {
+    let descriptor = |(media_type, bytes): (&str, &[u8])| serde_json::json!({ "mediaType": media_type, "digest": put_blob(addr, repository, bytes), "size": bytes.len() });
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": manifest_type,
+        "config": descriptor(config),
+        "layers": layers.iter().map(|it| descriptor(*it)).collect::<Vec<_>>(),
+    });
+    let body = serde_json::to_vec(&manifest).unwrap();
+    let response = send(addr, "PUT", &format!("/v2/{repository}/manifests/{tag}"), manifest_type, &body)
+        .expect("upload a manifest");
+    assert_eq!(response.status, 201, "{}", String::from_utf8_lossy(&response.body));
 }
