@@ -258,6 +258,9 @@ fn tar_gz(entries: &[Vec<u8>]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// Layers of a hand-published manifest: (media type, bytes).
+type Layers<'a> = Vec<(&'a str, &'a [u8])>;
+
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 const LAYER: &str = "application/vnd.pacto.bundle.layer.v1.tar+gzip";
@@ -333,7 +336,7 @@ fn artifacts_that_are_not_bundles_are_refused_and_nothing_is_written() {
     let no_contract = tar_gz(&[entry("readme.md", tar::EntryType::Regular, b"x")]);
     let config: &[u8] = b"{}";
     let image_layer = "application/vnd.oci.image.layer.v1.tar+gzip";
-    let cases: [(&str, Vec<(&str, &[u8])>, &str); 6] = [
+    let cases: [(&str, Layers<'_>, &str); 6] = [
         (
             "media",
             vec![(image_layer, &good)],
