@@ -15,12 +15,18 @@ use std::time::{Duration, Instant};
 use registry::{Registry, available, get};
 
 fn run(dir: &Path, args: &[&str]) -> Output {
+    run_with(dir, args, &[])
+}
+
+/// Runs with these environment variables (the registry credentials are removed first).
+fn run_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
         .args(args)
         .current_dir(dir)
         .env_remove("PACTO_REGISTRY_TOKEN")
         .env_remove("PACTO_REGISTRY_USERNAME")
         .env_remove("PACTO_REGISTRY_PASSWORD")
+        .envs(env.iter().copied())
         .env("PACTO_TODAY", "2026-01-01")
         .output()
         .expect("run pacto-lsp")
@@ -384,4 +390,43 @@ fn push_refuses_local_dependency_refs_and_invalid_bundles() {
     assert_eq!(invalid.status.code(), Some(1));
     assert!(stderr(&invalid).contains("nothing was pushed"), "{}", stderr(&invalid));
     assert!(stdout(&invalid).contains("SCHEMA_VIOLATION"), "{}", stdout(&invalid));
+}
+
+#[test]
+fn basic_auth_credentials_from_the_environment_and_wrong_ones_never_shown() {
+    if !available("the authentication test") {
+        return;
+    }
+    let password = "pw-Zq8v1-secret";
+    let registry = Registry::start_with_user("pacto", password);
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders:1.0.0", registry.addr);
+    let good = [("PACTO_REGISTRY_USERNAME", "pacto"), ("PACTO_REGISTRY_PASSWORD", password)];
+    let pushed = run_with(temp.path(), &["push", &reference, "-p", "orders"], &good);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    let pulled = run_with(temp.path(), &["pull", &reference, "-o", "pulled"], &good);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(files(&temp.path().join("pulled")), files(&temp.path().join("orders")));
+
+    let wrong_password = "wrong-Kx93-password";
+    let wrong = [("PACTO_REGISTRY_USERNAME", "pacto"), ("PACTO_REGISTRY_PASSWORD", wrong_password)];
+    // A token is sent as a bearer token, which a basic-auth registry refuses.
+    let token = [("PACTO_REGISTRY_TOKEN", "tok-Vb71-secret")];
+    let anonymous: [(&str, &str); 0] = [];
+    for env in [&wrong[..], &token[..], &anonymous[..]] {
+        for args in [vec!["push", &reference, "-p", "orders", "--force"], vec!["pull", &reference, "-o", "denied"]] {
+            let result = run_with(temp.path(), &args, env);
+            assert_eq!(result.status.code(), Some(2), "{args:?}");
+            let message = stderr(&result);
+            let prefix = format!("error: authentication failed for registry `{}`", registry.addr);
+            assert!(message.starts_with(&prefix), "{args:?} {env:?}: {message}");
+            assert!(message.contains("PACTO_REGISTRY_USERNAME"), "{message}");
+            let everything = format!("{message}{}", stdout(&result));
+            for secret in [wrong_password, password, "tok-Vb71-secret"] {
+                assert!(!everything.contains(secret), "{everything}");
+            }
+            assert!(!temp.path().join("denied").exists());
+        }
+    }
 }

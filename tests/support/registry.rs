@@ -19,16 +19,17 @@ pub struct Registry {
     _storage: tempfile::TempDir,
 }
 
-/// Whether the registry binary is installed. Without it the tests pass with a notice, unless `CI` is set:
+/// Whether the registry binary (and `htpasswd`, which tests of authentication need) is installed. Without it the tests pass with a notice, unless `CI` is set:
 /// CI installs it, so there a missing binary is a failure.
 pub fn available(what: &str) -> bool {
-    let found = PathBuf::from(BINARY).is_file();
+    let htpasswd = Command::new("htpasswd").arg("-h").stdin(Stdio::null()).output().is_ok();
+    let found = PathBuf::from(BINARY).is_file() && htpasswd;
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),
-            "`{BINARY}` is not installed, but CI is set: CI must install it (Debian: apt-get install docker-registry)"
+            "`{BINARY}` or `htpasswd` is not installed, but CI is set: CI must install it (Debian: apt-get install docker-registry apache2-utils)"
         );
-        eprintln!("notice: `{BINARY}` is not installed; skipping {what}");
+        eprintln!("notice: `{BINARY}` or `htpasswd` is not installed; skipping {what}");
     }
     found
 }
@@ -42,6 +43,16 @@ pub fn free_port() -> u16 {
 impl Registry {
     /// Starts a registry and waits until `/v2/` answers.
     pub fn start() -> Registry {
+        Registry::launch(None)
+    }
+
+    /// Starts a registry that requires HTTP basic authentication with this user and password (an `htpasswd`
+    /// file made with `htpasswd -Bbn`), and waits until `/v2/` answers 401.
+    pub fn start_with_user(user: &str, password: &str) -> Registry {
+        Registry::launch(Some((user, password)))
+    }
+
+    fn launch(user: Option<(&str, &str)>) -> Registry {
         let storage = tempfile::tempdir().expect("temporary storage");
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
@@ -51,6 +62,16 @@ impl Registry {
             "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
             root.display()
         );
+        let mut text = text;
+        let mut ready = 200;
+        if let Some((user, password)) = user {
+            let made = Command::new("htpasswd").args(["-Bbn", user, password]).output().expect("run htpasswd");
+            assert!(made.status.success(), "htpasswd failed");
+            let file = storage.path().join("htpasswd");
+            std::fs::write(&file, made.stdout).expect("write the htpasswd file");
+            text.push_str(&format!("auth:\n  htpasswd:\n    realm: pacto-test\n    path: {}\n", file.display()));
+            ready = 401;
+        }
         std::fs::write(&config, text).expect("write the registry config");
         let child = Command::new(BINARY)
             .arg("serve")
@@ -64,7 +85,7 @@ impl Registry {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(response) = get(&registry.addr, "/v2/", None)
-                && response.status == 200
+                && response.status == ready
             {
                 return registry;
             }
