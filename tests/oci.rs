@@ -1,6 +1,7 @@
 //! Push and pull against a real registry: Debian's `docker-registry` (the CNCF distribution registry),
 //! started on 127.0.0.1 by `support/registry.rs`. What the registry holds is read with plain HTTP
-//! requests, not through our client.
+//! requests, not through our client. Error statuses (404, 403, 429, 500) come from a tiny server in the test,
+//! and a registry that hangs from a listener that never answers.
 //!
 //! Without `/usr/bin/docker-registry` the tests print a notice and pass, unless `CI` is set: CI installs
 //! it, so there a missing binary is a failure.
@@ -428,5 +429,52 @@ fn basic_auth_credentials_from_the_environment_and_wrong_ones_never_shown() {
             }
             assert!(!temp.path().join("denied").exists());
         }
+    }
+}
+
+/// A server that answers every request with `status` and a short plain-text body, on a thread that ends with
+/// the test process.
+fn answering(status: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let body = "no\x1b[31m such thing";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    addr
+}
+
+#[test]
+fn error_statuses_are_clear_errors_naming_the_registry() {
+    let temp = tempfile::tempdir().unwrap();
+    let cases = [
+        ("500 Internal Server Error", "is unreachable: the registry answered 500: no\\u{1b}[31m such thing"),
+        ("429 Too Many Requests", "is unreachable: the registry answered 429"),
+        ("404 Not Found", ""),
+        ("403 Forbidden", ""),
+    ];
+    for (status, expected) in cases {
+        let addr = answering(status);
+        let result = run(temp.path(), &["pull", &format!("oci://{addr}/acme/orders:1.0.0"), "--timeout", "5000"]);
+        assert_eq!(result.status.code(), Some(2), "{status}");
+        let message = stderr(&result);
+        let prefix = match &status[..3] {
+            "404" => format!("error: artifact not found in registry `{addr}`: `oci://{addr}/acme/orders:1.0.0`\n"),
+            "403" => format!("error: authentication failed for registry `{addr}` (the registry answered 403)"),
+            _ => format!("error: registry `{addr}` {expected}"),
+        };
+        assert!(message.starts_with(&prefix), "{status}: {message}");
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(!message.contains('\x1b'), "{message}");
     }
 }

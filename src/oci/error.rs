@@ -29,8 +29,8 @@ impl RegistryError {
             OciDistributionError::UnauthorizedError { .. } => auth("the registry answered 401".into()),
             OciDistributionError::AuthenticationFailure(detail) => auth(cap(&detail)),
             OciDistributionError::ImageManifestNotFoundError(_) => not_found(),
-            OciDistributionError::ServerError { code: 401 | 403, .. } => {
-                auth("the registry answered 401 or 403".into())
+            OciDistributionError::ServerError { code: code @ (401 | 403), .. } => {
+                auth(format!("the registry answered {code}"))
             }
             OciDistributionError::ServerError { code: 404, .. } => not_found(),
             OciDistributionError::ServerError { code, message, .. } => RegistryError::Unreachable {
