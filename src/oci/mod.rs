@@ -196,10 +196,17 @@ pub fn uses_plain_http(registry: &str, listed: &[String]) -> bool {
     loopback || listed.iter().any(|it| it == registry || it == host)
 }
 
-/// The [`Registry`] on `oci-client`.
-#[derive(Clone, Debug)]
+/// The [`Registry`] on `oci-client`. One HTTP client per registry host is made on first use and kept, so its
+/// connections and the registry's tokens are reused across calls.
 pub struct OciRegistry {
     settings: Settings,
+    clients: std::sync::Mutex<std::collections::HashMap<String, Client>>,
+}
+
+impl std::fmt::Debug for OciRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OciRegistry").field("settings", &self.settings).finish_non_exhaustive()
+    }
 }
 
 impl OciRegistry {
@@ -207,10 +214,16 @@ impl OciRegistry {
     pub fn new(settings: Settings) -> OciRegistry {
         // A provider may already be installed (a second client, or another part of the program): that one is kept.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        OciRegistry { settings }
+        OciRegistry { settings, clients: Default::default() }
     }
 
     fn client(&self, registry: &str) -> Client {
+        // A poisoned lock only means another thread panicked while inserting; the map is still usable.
+        let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        clients.entry(registry.to_string()).or_insert_with(|| self.new_client(registry)).clone()
+    }
+
+    fn new_client(&self, registry: &str) -> Client {
         let protocol = match uses_plain_http(registry, &self.settings.plain_http) {
             true => ClientProtocol::HttpsExcept(vec![registry.to_string()]),
             false => ClientProtocol::Https,
