@@ -478,3 +478,60 @@ fn error_statuses_are_clear_errors_naming_the_registry() {
         assert!(!message.contains('\x1b'), "{message}");
     }
 }
+
+#[test]
+fn the_registry_api_lists_resolves_and_reads_labels() {
+    use pacto_lsp::core::check::Options as CheckOptions;
+    use pacto_lsp::core::{date, ociref, semver::Constraints};
+    use pacto_lsp::oci::{OciRegistry, Registry as _, RegistryError, Settings};
+    use pacto_lsp::pack::{Options, Output, pack};
+    if !available("the registry API test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let options = Options {
+        check: CheckOptions { today: date::parse_strict("2026-01-01").unwrap(), readiness_gate: false, warn_days: 14 },
+        workspace: temp.path().to_path_buf(),
+        output: Output::Memory,
+    };
+    let packed = pack(&temp.path().join("orders"), &options).unwrap();
+    let client = OciRegistry::new(Settings { timeout: Duration::from_secs(10), ..Settings::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let at = |tag: &str| ociref::parse(&format!("{}/acme/orders{tag}", registry.addr)).unwrap();
+    runtime.block_on(async {
+        let mut digests = Vec::new();
+        for tag in ["1.0.0", "1.2.0", "2.0.0", "latest", "1.3.0-rc.1"] {
+            digests.push(client.push(&at(&format!(":{tag}")), &packed).await.unwrap());
+        }
+        // The same bundle gives the same manifest whatever its tag.
+        assert!(digests.windows(2).all(|it| it[0] == it[1]), "{digests:?}");
+
+        let mut tags = client.list_tags(&at("")).await.unwrap();
+        tags.sort();
+        assert_eq!(tags, ["1.0.0", "1.2.0", "1.3.0-rc.1", "2.0.0", "latest"]);
+        let range = Constraints::parse("^1.0").unwrap();
+        assert_eq!(client.resolve(&at(""), Some(&range)).await.unwrap().tag.as_deref(), Some("1.2.0"));
+        assert_eq!(client.resolve(&at(""), None).await.unwrap().tag.as_deref(), Some("2.0.0"));
+        // A ref with a tag is used as is, without asking the registry.
+        assert_eq!(client.resolve(&at(":9.9.9"), Some(&range)).await.unwrap(), at(":9.9.9"));
+        let none = Constraints::parse(">=3").unwrap();
+        let missing = client.resolve(&at(""), Some(&none)).await.unwrap_err();
+        assert!(matches!(&missing, RegistryError::NotFound { registry: it, .. } if *it == registry.addr), "{missing}");
+        assert!(missing.to_string().contains("satisfies `>=3`"), "{missing}");
+
+        let manifest = client.fetch_manifest(&at(":1.2.0")).await.unwrap();
+        assert_eq!(manifest.digest, digests[0]);
+        assert_eq!(manifest.labels.get("io.pacto.name").map(String::as_str), Some("orders"));
+        assert_eq!(manifest.labels.get("io.pacto.version").map(String::as_str), Some("0.1.0"));
+        assert_eq!(manifest.labels.get("io.pacto.pactoVersion").map(String::as_str), Some("1.1"));
+        assert_eq!(client.manifest_digest(&at(":2.0.0")).await.unwrap(), Some(digests[0].clone()));
+        assert_eq!(client.manifest_digest(&at(":7.0.0")).await.unwrap(), None);
+
+        let by_digest = at(&format!("@{}", digests[0]));
+        let pulled = client.pull_bundle(&by_digest).await.unwrap();
+        assert_eq!(pulled.bytes, packed.bytes);
+        assert_eq!(pulled.archive.contract(), packed.contract.as_bytes());
+    });
+}
