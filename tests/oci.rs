@@ -535,3 +535,31 @@ fn the_registry_api_lists_resolves_and_reads_labels() {
         assert_eq!(pulled.archive.contract(), packed.contract.as_bytes());
     });
 }
+
+#[test]
+fn a_layer_larger_than_the_limit_is_refused_before_it_is_read() {
+    if !available("the oversized-layer test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    let layer = tar_gz(&[entry("pacto.yaml", tar::EntryType::Regular, b"pactoVersion: \"1.1\"\n")]);
+    let config = registry::put_blob(&registry.addr, "big/one", b"{}");
+    let digest = registry::put_blob(&registry.addr, "big/one", &layer);
+    // The descriptor claims 61 MiB: more than the 60 MiB a bundle may inflate to, so it is not even downloaded.
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": { "mediaType": DOCKER_CONFIG, "digest": config, "size": 2 },
+        "layers": [{ "mediaType": LAYER, "digest": digest, "size": 61u64 << 20 }],
+    });
+    registry::put_raw_manifest(&registry.addr, "big/one", "1.0.0", &manifest);
+    let reference = format!("{}/big/one:1.0.0", registry.addr);
+    let pulled = run(temp.path(), &["pull", &format!("oci://{reference}"), "-o", "out"]);
+    assert_eq!(pulled.status.code(), Some(2));
+    assert_eq!(
+        stderr(&pulled),
+        format!("error: `oci://{reference}` is not a pacto bundle: its layer is larger than 60 MiB\n")
+    );
+    assert!(!temp.path().join("out").exists());
+}

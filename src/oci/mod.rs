@@ -259,7 +259,7 @@ impl OciRegistry {
         let (bytes, digest) = client.pull_manifest_raw(&image, &auth, &accepted).await.map_err(failed)?;
         let invalid = |why: String| RegistryError::Invalid { reference: reference.to_string(), why };
         if bytes.len() > MAX_JSON {
-            return Err(invalid(format!("its manifest is larger than {} KiB", MAX_JSON >> 10)));
+            return Err(invalid(format!("its manifest is larger than {} MiB", MAX_JSON >> 20)));
         }
         let manifest: OciImageManifest =
             serde_json::from_slice(&bytes).map_err(|error| invalid(format!("its manifest cannot be read: {error}")))?;
@@ -441,14 +441,14 @@ async fn read_blob(
     limit: usize,
 ) -> Result<Vec<u8>, BlobError> {
     if descriptor.size < 0 || descriptor.size as u64 > limit as u64 {
-        return Err(BlobError::Invalid(format!("is larger than {} KiB", limit >> 10)));
+        return Err(BlobError::Invalid(format!("is larger than {} MiB", limit >> 20)));
     }
     let mut stream = client.pull_blob_stream(image, descriptor).await.map_err(BlobError::Client)?;
     let mut bytes = Vec::with_capacity(descriptor.size as usize);
     while let Some(chunk) = stream.stream.next().await {
         let chunk = chunk.map_err(|error| BlobError::Client(error.into()))?;
         if bytes.len() + chunk.len() > limit {
-            return Err(BlobError::Invalid(format!("is larger than {} KiB", limit >> 10)));
+            return Err(BlobError::Invalid(format!("is larger than {} MiB", limit >> 20)));
         }
         bytes.extend_from_slice(&chunk);
     }

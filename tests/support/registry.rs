@@ -204,7 +204,13 @@ pub fn put_manifest(
         "config": descriptor(config),
         "layers": layers.iter().map(|it| descriptor(*it)).collect::<Vec<_>>(),
     });
-    let body = serde_json::to_vec(&manifest).unwrap();
+    put_raw_manifest(addr, repository, tag, &manifest);
+}
+
+/// Publishes a manifest as given (its blobs must be uploaded already).
+pub fn put_raw_manifest(addr: &str, repository: &str, tag: &str, manifest: &serde_json::Value) {
+    let body = serde_json::to_vec(manifest).unwrap();
+    let manifest_type = manifest["mediaType"].as_str().unwrap_or_default();
     let response = send(addr, "PUT", &format!("/v2/{repository}/manifests/{tag}"), manifest_type, &body)
         .expect("upload a manifest");
     assert_eq!(response.status, 201, "{}", String::from_utf8_lossy(&response.body));
