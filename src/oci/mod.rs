@@ -130,7 +130,10 @@ pub struct Pulled {
     pub archive: Archive,
 }
 
-/// The registry operations pacto needs. Every ref is the part after `oci://`.
+/// The registry operations pacto needs. Every ref is the part after `oci://`. Refs given to
+/// `fetch_manifest`, `manifest_digest`, `pull_bundle` and `push` name a tag or digest (a ref with neither means
+/// the tag `latest`, so callers [`Registry::resolve`] it first). Every call ends within the implementation's
+/// timeout.
 pub trait Registry: Sync {
     /// The repository's tags (the ref's tag and digest are ignored).
     fn list_tags(&self, reference: &OciRef) -> impl Future<Output = Result<Vec<String>, RegistryError>> + Send;
