@@ -9,5 +9,6 @@ pub mod cli;
 pub mod clock;
 pub mod core;
 pub mod fs;
+pub mod oci;
 pub mod pack;
 pub mod server;

@@ -1,10 +1,11 @@
-//! The command line: `pacto-lsp check`, `init`, `pack`, `--version`, `--help`.
+//! The command line: `pacto-lsp check`, `init`, `pack`, `diff`, `push`, `pull`, `--version`, `--help`.
 //!
 //! Output goes to the writers passed in, so tests can capture it; `main` passes stdout/stderr.
 
 mod check;
 mod diff;
 mod init;
+mod oci;
 mod pack;
 
 use std::io::Write;
@@ -12,6 +13,7 @@ use std::io::Write;
 pub use check::check;
 pub use diff::diff;
 pub use init::init;
+pub use oci::{pull, push};
 pub use pack::pack;
 
 /// Exit codes, as in the spec: 0 no errors, 1 errors found, 2 usage or I/O error.
@@ -30,6 +32,16 @@ Usage:
   pacto-lsp diff OLD NEW [--format text|json|markdown]
                                        classify the changes from OLD to NEW (bundle folders,
                                        pacto.yaml files or .tar.gz); exit 1 when a change is BREAKING
+  pacto-lsp push oci://REG/REPO[:TAG] [-p DIR] [--force] [--plain-http] [--timeout MS]
+                                       validate, pack and push DIR (default .); the tag defaults to
+                                       service.version; an existing tag is kept unless --force
+  pacto-lsp pull oci://REG/REPO[:TAG|@DIGEST] [-o DIR] [--plain-http] [--timeout MS]
+                                       pull a bundle into DIR (new or empty; default: service.name);
+                                       a ref without tag takes the highest semver tag
+
+Registry options: loopback registries use plain HTTP, others HTTPS unless --plain-http; credentials
+come from $PACTO_REGISTRY_TOKEN, or $PACTO_REGISTRY_USERNAME and $PACTO_REGISTRY_PASSWORD;
+--timeout bounds each registry operation (default: 30000 ms).
 
 Check options:
   --format text|json   output format (default: text)
@@ -53,6 +65,8 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         "init" => init(&args[1..], out, err),
         "pack" => pack(&args[1..], out, err),
         "diff" => diff(&args[1..], out, err),
+        "push" => push(&args[1..], out, err),
+        "pull" => pull(&args[1..], out, err),
         "--version" | "-V" | "version" => {
             let _ = writeln!(out, "pacto-lsp {}", env!("CARGO_PKG_VERSION"));
             EXIT_OK

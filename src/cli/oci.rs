@@ -1,0 +1,278 @@
+//! `pacto-lsp push` and `pacto-lsp pull`: bundles to and from OCI registries (spec §3, §6).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::clock;
+use crate::core::bundle::CONTRACT_FILE;
+use crate::core::check::Options as CheckOptions;
+use crate::core::ociref::{self, OciRef};
+use crate::core::text::{LineIndex, excerpt};
+use crate::oci::{Auth, OciRegistry, Registry, RegistryError, Settings, contract_of};
+use crate::pack::{Options, Output, PackError, pack as pack_bundle};
+
+/// The default timeout of one registry operation.
+const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+
+struct Args {
+    reference: Option<String>,
+    dir: Option<PathBuf>,
+    force: bool,
+    plain_http: bool,
+    timeout: Duration,
+}
+
+/// Runs `push` with its arguments (after the word `push`).
+pub fn push(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let (args, mut reference) = match parse_args(args, 'p', true).and_then(|args| {
+        let reference = parse_ref(args.reference.as_deref(), "push")?;
+        Ok((args, reference))
+    }) {
+        Ok(it) => it,
+        Err(message) => return fail(err, &message, EXIT_USAGE),
+    };
+    if reference.digest.is_some() {
+        return fail(err, "`push` needs a tag, not a digest; write `oci://REGISTRY/REPOSITORY[:TAG]`", EXIT_USAGE);
+    }
+    let today = match clock::today_from_env() {
+        Ok(it) => it,
+        Err(message) => return fail(err, &message, EXIT_USAGE),
+    };
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let options = Options {
+        check: CheckOptions { today, readiness_gate: false, warn_days: 14 },
+        workspace: crate::fs::absolute(Path::new(".")),
+        output: Output::Memory,
+    };
+    let shown = dir.join(CONTRACT_FILE).display().to_string();
+    let packed = match pack_bundle(&dir, &options) {
+        Ok(it) => it,
+        Err(error) => {
+            if let PackError::Invalid { text, findings } = &error {
+                let lines = LineIndex::new(text);
+                for finding in findings {
+                    let _ = super::check::write_finding(out, &shown, text, &lines, finding);
+                }
+            }
+            let code = if error.is_bundle_problem() { EXIT_FINDINGS } else { EXIT_USAGE };
+            return fail(err, &format!("{error}; nothing was pushed"), code);
+        }
+    };
+    // Upstream refuses to publish a bundle whose dependencies point at local folders: nobody else can resolve them.
+    let local: Vec<String> = contract_of(&packed.contract)
+        .dependencies
+        .iter()
+        .enumerate()
+        .filter_map(|(index, dependency)| {
+            let reference = dependency.reference.as_deref()?;
+            (!reference.starts_with("oci://"))
+                .then(|| format!("`dependencies[{index}].ref` is `{}`", excerpt(reference)))
+        })
+        .collect();
+    if !local.is_empty() {
+        let message = format!(
+            "a pushed bundle cannot depend on local folders: {}; publish them and use `oci://` refs",
+            local.join(", ")
+        );
+        return fail(err, &message, EXIT_FINDINGS);
+    }
+    if reference.tag.is_none() {
+        reference.tag = Some(packed.version.clone());
+    }
+    let registry = OciRegistry::new(settings(&args, &reference));
+    let runtime = match runtime() {
+        Ok(it) => it,
+        Err(message) => return fail(err, &message, EXIT_USAGE),
+    };
+    let result = runtime.block_on(async {
+        if !args.force
+            && let Some(digest) = registry.manifest_digest(&reference).await?
+        {
+            return Ok((digest, false));
+        }
+        registry.push(&reference, &packed).await.map(|digest| (digest, true))
+    });
+    match result {
+        Ok((digest, true)) => {
+            let _ = writeln!(out, "pushed {}@{} -> oci://{reference}", packed.name, packed.version);
+            let _ = writeln!(out, "{digest}");
+            EXIT_OK
+        }
+        Ok((digest, false)) => {
+            let _ = writeln!(
+                err,
+                "warning: artifact already exists: `oci://{reference}` (use `--force` to overwrite); nothing was pushed"
+            );
+            let _ = writeln!(out, "{digest}");
+            EXIT_OK
+        }
+        Err(error) => fail(err, &error.to_string(), EXIT_USAGE),
+    }
+}
+
+/// Runs `pull` with its arguments (after the word `pull`).
+pub fn pull(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let (args, reference) = match parse_args(args, 'o', false).and_then(|args| {
+        let reference = parse_ref(args.reference.as_deref(), "pull")?;
+        Ok((args, reference))
+    }) {
+        Ok(it) => it,
+        Err(message) => return fail(err, &message, EXIT_USAGE),
+    };
+    if let Some(dir) = &args.dir
+        && let Err(message) = check_target(dir)
+    {
+        return fail(err, &message, EXIT_USAGE);
+    }
+    let registry = OciRegistry::new(settings(&args, &reference));
+    let runtime = match runtime() {
+        Ok(it) => it,
+        Err(message) => return fail(err, &message, EXIT_USAGE),
+    };
+    let pulled = runtime.block_on(async {
+        let resolved = registry.resolve(&reference, None).await?;
+        let pulled = registry.pull_bundle(&resolved).await?;
+        Ok::<_, RegistryError>((resolved, pulled))
+    });
+    let (resolved, pulled) = match pulled {
+        Ok(it) => it,
+        Err(error) => return fail(err, &error.to_string(), EXIT_USAGE),
+    };
+    let contract = contract_of(&String::from_utf8_lossy(pulled.archive.contract()));
+    let service = contract.service.unwrap_or_default();
+    let name = service.name.unwrap_or_default();
+    let version = service.version.unwrap_or_default();
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => {
+            // Upstream's default is a folder named after the service; the name must be one safe path component.
+            if let Err(why) = crate::pack::safe_component(&name) {
+                return fail(
+                    err,
+                    &format!("cannot name the output folder after `service.name` ({why}); use `-o DIR`"),
+                    EXIT_USAGE,
+                );
+            }
+            PathBuf::from(&name)
+        }
+    };
+    if let Err(message) = check_target(&dir).and_then(|()| extract(&pulled.archive, &dir)) {
+        return fail(err, &message, EXIT_USAGE);
+    }
+    let _ = writeln!(out, "pulled {name}@{version} (oci://{resolved}) -> {}", dir.display());
+    let _ = writeln!(out, "{}", pulled.manifest.digest);
+    EXIT_OK
+}
+
+/// Refuses an output folder that exists and is not empty (or is not a folder).
+fn check_target(dir: &Path) -> Result<(), String> {
+    match std::fs::symlink_metadata(dir) {
+        Err(_) => Ok(()),
+        Ok(meta) if meta.is_dir() => match std::fs::read_dir(dir).map(|mut it| it.next().is_none()) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(format!("`{}` is not empty; pull into a new or empty folder", dir.display())),
+            Err(error) => Err(format!("cannot read `{}`: {}", dir.display(), error.kind())),
+        },
+        Ok(_) => Err(format!("`{}` exists and is not a folder", dir.display())),
+    }
+}
+
+/// Writes the archive's folders and files under `dir` (its paths were checked when it was read: relative,
+/// no `..`). Files are created new, so nothing that exists is followed or overwritten; on failure the
+/// folder is removed again if this created it.
+fn extract(archive: &crate::pack::Archive, dir: &Path) -> Result<(), String> {
+    let created = !dir.exists();
+    let result = (|| -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        for folder in archive.dirs() {
+            std::fs::create_dir_all(dir.join(folder))?;
+        }
+        for (path, bytes) in archive.files() {
+            let target = dir.join(path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&target)?;
+            file.write_all(bytes)?;
+        }
+        Ok(())
+    })();
+    result.map_err(|error| {
+        if created {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        format!("cannot write the bundle into `{}`: {}", dir.display(), error.kind())
+    })
+}
+
+fn settings(args: &Args, reference: &OciRef) -> Settings {
+    Settings {
+        plain_http: if args.plain_http { vec![reference.registry.clone()] } else { Vec::new() },
+        timeout: args.timeout,
+        auth: Auth::from_env(),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the network runtime: {error}"))
+}
+
+fn fail(err: &mut dyn Write, message: &str, code: u8) -> u8 {
+    let _ = writeln!(err, "error: {message}");
+    code
+}
+
+fn parse_ref(text: Option<&str>, command: &str) -> Result<OciRef, String> {
+    let Some(text) = text else {
+        return Err(format!("`{command}` needs an OCI reference (`oci://REGISTRY/REPOSITORY[:TAG]`)"));
+    };
+    let Some(rest) = text.strip_prefix("oci://") else {
+        return Err(format!("`{command}` needs an OCI reference (`oci://...`), not `{}`", excerpt(text)));
+    };
+    let reference = ociref::parse(rest).map_err(|why| format!("invalid OCI reference: {why}"))?;
+    if let Some(problem) = ociref::strict_problem(&reference) {
+        return Err(format!("invalid OCI reference: {problem}"));
+    }
+    Ok(reference)
+}
+
+/// Parses `REF [-<dir_flag> DIR] [--force] [--plain-http] [--timeout MS]`; `--force` only when `force` is allowed.
+fn parse_args(args: &[String], dir_flag: char, force_allowed: bool) -> Result<Args, String> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args.iter().cloned());
+    let mut parsed = Args {
+        reference: None,
+        dir: None,
+        force: false,
+        plain_http: false,
+        timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
+    };
+    let value = |parser: &mut lexopt::Parser| parser.value().map_err(|error| error.to_string());
+    while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
+        match arg {
+            Short(flag) if flag == dir_flag => parsed.dir = Some(PathBuf::from(value(&mut parser)?)),
+            Long("path") if dir_flag == 'p' => parsed.dir = Some(PathBuf::from(value(&mut parser)?)),
+            Long("output") if dir_flag == 'o' => parsed.dir = Some(PathBuf::from(value(&mut parser)?)),
+            Short('f') | Long("force") if force_allowed => parsed.force = true,
+            Long("plain-http") => parsed.plain_http = true,
+            Long("timeout") => {
+                let text = value(&mut parser)?.to_string_lossy().into_owned();
+                let millis: u64 = text
+                    .parse()
+                    .ok()
+                    .filter(|it| *it > 0)
+                    .ok_or_else(|| format!("`--timeout` takes milliseconds, not `{}`", excerpt(&text)))?;
+                parsed.timeout = Duration::from_millis(millis);
+            }
+            Value(text) if parsed.reference.is_none() => parsed.reference = Some(text.to_string_lossy().into_owned()),
+            Value(_) => return Err("only one OCI reference may be given".into()),
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    Ok(parsed)
+}

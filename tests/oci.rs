@@ -1,0 +1,565 @@
+//! Push and pull against a real registry: Debian's `docker-registry` (the CNCF distribution registry),
+//! started on 127.0.0.1 by `support/registry.rs`. What the registry holds is read with plain HTTP
+//! requests, not through our client. Error statuses (404, 403, 429, 500) come from a tiny server in the test,
+//! and a registry that hangs from a listener that never answers.
+//!
+//! Without `/usr/bin/docker-registry` the tests print a notice and pass, unless `CI` is set: CI installs
+//! it, so there a missing binary is a failure.
+
+#[path = "support/registry.rs"]
+mod registry;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use registry::{Registry, available, get};
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    run_with(dir, args, &[])
+}
+
+/// Runs with these environment variables (the registry credentials are removed first).
+fn run_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PACTO_REGISTRY_TOKEN")
+        .env_remove("PACTO_REGISTRY_USERNAME")
+        .env_remove("PACTO_REGISTRY_PASSWORD")
+        .envs(env.iter().copied())
+        .env("PACTO_TODAY", "2026-01-01")
+        .output()
+        .expect("run pacto-lsp")
+}
+
+fn stdout(run: &Output) -> String {
+    String::from_utf8_lossy(&run.stdout).into_owned()
+}
+
+fn stderr(run: &Output) -> String {
+    String::from_utf8_lossy(&run.stderr).into_owned()
+}
+
+/// A bundle scaffolded by `init` in `dir/NAME`, with an extra nested file.
+fn bundle(dir: &Path, name: &str) {
+    let init = run(dir, &["init", name]);
+    assert_eq!(init.status.code(), Some(0), "{}", stderr(&init));
+    std::fs::create_dir_all(dir.join(name).join("docs/deep")).unwrap();
+    std::fs::write(dir.join(name).join("docs/deep/notes.md"), "# notes\n\nbytes: \u{e9}\u{1F600}\n").unwrap();
+}
+
+/// The digest printed as the last line of stdout.
+fn digest(run: &Output) -> String {
+    let text = stdout(run);
+    let last = text.lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("sha256:") && last.len() == 71, "no digest in {text:?}");
+    last
+}
+
+/// Every file under `root`, relative, with its bytes, in path order.
+fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let path = entry.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            found.push((path, std::fs::read(entry.path()).unwrap()));
+        }
+    }
+    found
+}
+
+#[test]
+fn push_then_pull_gives_the_same_files_and_the_artifact_has_upstreams_layout() {
+    if !available("the push/pull round trip") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders", registry.addr);
+
+    // No tag: the tag is `service.version`.
+    let pushed = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    let pushed_digest = digest(&pushed);
+    assert!(stdout(&pushed).starts_with(&format!("pushed orders@0.1.0 -> {reference}:0.1.0\n")), "{}", stdout(&pushed));
+
+    // The manifest, read without our client.
+    let accept = "application/vnd.oci.image.manifest.v1+json";
+    let manifest = get(&registry.addr, "/v2/acme/orders/manifests/0.1.0", Some(accept)).unwrap();
+    assert_eq!(manifest.status, 200);
+    assert_eq!(manifest.header("Docker-Content-Digest"), Some(pushed_digest.as_str()));
+    let json: serde_json::Value = serde_json::from_slice(&manifest.body).unwrap();
+    assert_eq!(json["schemaVersion"], 2);
+    assert_eq!(json["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    assert!(json.get("artifactType").is_none() && json.get("annotations").is_none(), "{json}");
+    assert_eq!(json["config"]["mediaType"], "application/vnd.oci.image.config.v1+json");
+    let layers = json["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 1);
+    assert_eq!(layers[0]["mediaType"], "application/vnd.pacto.bundle.layer.v1.tar+gzip");
+
+    // The config's labels.
+    let config_digest = json["config"]["digest"].as_str().unwrap();
+    let config = get(&registry.addr, &format!("/v2/acme/orders/blobs/{config_digest}"), None).unwrap();
+    assert_eq!(config.status, 200);
+    let config: serde_json::Value = serde_json::from_slice(&config.body).unwrap();
+    let labels = &config["config"]["Labels"];
+    assert_eq!(labels["io.pacto.name"], "orders");
+    assert_eq!(labels["io.pacto.version"], "0.1.0");
+    assert_eq!(labels["io.pacto.pactoVersion"], "1.1");
+
+    // The layer is exactly what `pack` writes.
+    let layer_digest = layers[0]["digest"].as_str().unwrap();
+    let layer = get(&registry.addr, &format!("/v2/acme/orders/blobs/{layer_digest}"), None).unwrap();
+    let packed = run(temp.path(), &["pack", "orders", "-o", "orders.tar.gz"]);
+    assert_eq!(packed.status.code(), Some(0), "{}", stderr(&packed));
+    assert_eq!(layer.body, std::fs::read(temp.path().join("orders.tar.gz")).unwrap());
+
+    // Pull, by tag and tagless (the highest semver tag): the same files, byte for byte.
+    for (source, target) in [(format!("{reference}:0.1.0"), "pulled"), (reference.clone(), "tagless")] {
+        let pulled = run(temp.path(), &["pull", &source, "-o", target]);
+        assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+        assert_eq!(digest(&pulled), pushed_digest);
+        assert_eq!(files(&temp.path().join(target)), files(&temp.path().join("orders")));
+    }
+
+    // Pulling into a folder that is not empty is refused, and it is left as it was.
+    let again = run(temp.path(), &["pull", &reference, "-o", "pulled"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("`pulled` is not empty"), "{}", stderr(&again));
+    assert_eq!(files(&temp.path().join("pulled")), files(&temp.path().join("orders")));
+}
+
+#[test]
+fn an_existing_tag_is_kept_without_force_and_replaced_with_it() {
+    if !available("the `--force` test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders:1.0.0", registry.addr);
+    let first = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let first_digest = digest(&first);
+
+    // A changed bundle under the same tag: kept without `--force` (a warning, exit 0, the old digest).
+    std::fs::write(temp.path().join("orders/docs/deep/notes.md"), "changed\n").unwrap();
+    let second = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(stderr(&second).contains("warning: artifact already exists"), "{}", stderr(&second));
+    assert!(stderr(&second).contains("--force"), "{}", stderr(&second));
+    assert_eq!(digest(&second), first_digest);
+    let path = "/v2/acme/orders/manifests/1.0.0";
+    let accept = Some("application/vnd.oci.image.manifest.v1+json");
+    let served = get(&registry.addr, path, accept).unwrap();
+    assert_eq!(served.header("Docker-Content-Digest"), Some(first_digest.as_str()));
+
+    // With `--force` it is replaced.
+    let forced = run(temp.path(), &["push", &reference, "-p", "orders", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    let forced_digest = digest(&forced);
+    assert_ne!(forced_digest, first_digest);
+    let served = get(&registry.addr, path, accept).unwrap();
+    assert_eq!(served.header("Docker-Content-Digest"), Some(forced_digest.as_str()));
+    let pulled = run(temp.path(), &["pull", &reference, "-o", "pulled"]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(std::fs::read(temp.path().join("pulled/docs/deep/notes.md")).unwrap(), b"changed\n");
+}
+
+#[test]
+fn a_missing_tag_is_a_clear_error_naming_the_registry() {
+    if !available("the missing-tag test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    for reference in
+        [format!("oci://{}/acme/nothing:9.9.9", registry.addr), format!("oci://{}/acme/nothing", registry.addr)]
+    {
+        let pulled = run(temp.path(), &["pull", &reference, "-o", "out"]);
+        assert_eq!(pulled.status.code(), Some(2));
+        let message = stderr(&pulled);
+        assert!(message.starts_with("error: artifact not found in registry `"), "{message}");
+        assert!(message.contains(&registry.addr), "{message}");
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(!temp.path().join("out").exists());
+    }
+}
+
+#[test]
+fn a_stopped_registry_is_a_clear_error_within_the_timeout() {
+    if !available("the stopped-registry test") {
+        return;
+    }
+    let mut registry = Registry::start();
+    registry.stop();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders", registry.addr);
+    for args in
+        [vec!["push", &reference, "-p", "orders", "--timeout", "2000"], vec!["pull", &reference, "--timeout", "2000"]]
+    {
+        let started = Instant::now();
+        let result = run(temp.path(), &args);
+        assert!(started.elapsed() < Duration::from_secs(10), "{args:?} took {:?}", started.elapsed());
+        assert_eq!(result.status.code(), Some(2));
+        let message = stderr(&result);
+        assert!(message.starts_with(&format!("error: registry `{}` is unreachable", registry.addr)), "{message}");
+    }
+
+    // A listener that accepts and never answers: the timeout ends the wait.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = listener.local_addr().unwrap().to_string();
+    let reference = format!("oci://{silent}/acme/orders:1.0.0");
+    let started = Instant::now();
+    let result = run(temp.path(), &["pull", &reference, "--timeout", "500"]);
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert_eq!(result.status.code(), Some(2));
+    assert_eq!(stderr(&result), format!("error: registry `{silent}` did not answer within 500 ms\n"));
+    drop(listener);
+}
+
+#[test]
+fn refs_that_are_not_oci_or_not_taggable_are_usage_errors() {
+    let temp = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (&["push", "./orders"], "error: `push` needs an OCI reference (`oci://...`), not `./orders`\n"),
+        (&["pull"], "error: `pull` needs an OCI reference (`oci://REGISTRY/REPOSITORY[:TAG]`)\n"),
+        (&["pull", "oci://redis"], "error: invalid OCI reference: missing repository"),
+        (
+            &["push", "oci://localhost:1/a/b@sha256:0000000000000000000000000000000000000000000000000000000000000000"],
+            "error: `push` needs a tag, not a digest",
+        ),
+    ];
+    for (args, expected) in cases {
+        let result = run(temp.path(), args);
+        assert_eq!(result.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&result).starts_with(expected), "{args:?}: {}", stderr(&result));
+    }
+}
+
+/// A tar entry written by hand, as Go's `archive/tar` writes one (directories end in `/`, 0755; files 0644).
+fn entry(name: &str, kind: tar::EntryType, data: &[u8]) -> Vec<u8> {
+    let mut header = tar::Header::new_ustar();
+    header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+    header.set_entry_type(kind);
+    header.set_size(data.len() as u64);
+    header.set_mode(if kind.is_dir() { 0o755 } else { 0o644 });
+    header.set_cksum();
+    let mut out = header.as_bytes().to_vec();
+    out.extend_from_slice(data);
+    out.resize(out.len().next_multiple_of(512), 0);
+    out
+}
+
+fn tar_gz(entries: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for part in entries {
+        encoder.write_all(part).unwrap();
+    }
+    encoder.write_all(&[0u8; 1024]).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Layers of a hand-published manifest: (media type, bytes).
+type Layers<'a> = Vec<(&'a str, &'a [u8])>;
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+const LAYER: &str = "application/vnd.pacto.bundle.layer.v1.tar+gzip";
+
+#[test]
+fn an_artifact_published_in_upstreams_layout_pulls() {
+    if !available("the upstream-layout test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let contract = std::fs::read(temp.path().join("orders/pacto.yaml")).unwrap();
+    let layer = tar_gz(&[
+        entry("pacto.yaml", tar::EntryType::Regular, &contract),
+        entry("docs/", tar::EntryType::Directory, b""),
+        entry("docs/readme.md", tar::EntryType::Regular, b"hello\n"),
+    ]);
+    // go-containerregistry's empty image: the Docker config media type, labels in `config.Labels`.
+    let config = br#"{"architecture":"","os":"","config":{"Labels":{"io.pacto.name":"orders","io.pacto.version":"0.1.0","io.pacto.pactoVersion":"1.1"}},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+    registry::put_manifest(
+        &registry.addr,
+        "up/orders",
+        "0.1.0",
+        OCI_MANIFEST,
+        (DOCKER_CONFIG, config),
+        &[(LAYER, &layer)],
+    );
+    // A non-semver tag and a lower version: the tagless pull takes 0.1.0.
+    registry::put_manifest(
+        &registry.addr,
+        "up/orders",
+        "latest",
+        OCI_MANIFEST,
+        (DOCKER_CONFIG, config),
+        &[(LAYER, b"x")],
+    );
+    registry::put_manifest(
+        &registry.addr,
+        "up/orders",
+        "0.0.9",
+        OCI_MANIFEST,
+        (DOCKER_CONFIG, config),
+        &[(LAYER, b"x")],
+    );
+
+    let here = temp.path().join("elsewhere");
+    std::fs::create_dir(&here).unwrap();
+    let pulled = run(&here, &["pull", &format!("oci://{}/up/orders", registry.addr)]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert!(stdout(&pulled).starts_with("pulled orders@0.1.0 ("), "{}", stdout(&pulled));
+    assert!(stdout(&pulled).contains("/up/orders:0.1.0) -> orders\n"), "{}", stdout(&pulled));
+    // Without `-o` the folder is named after the service, as upstream names it.
+    let expected = vec![("docs/readme.md".to_string(), b"hello\n".to_vec()), ("pacto.yaml".to_string(), contract)];
+    assert_eq!(files(&here.join("orders")), expected);
+}
+
+#[test]
+fn artifacts_that_are_not_bundles_are_refused_and_nothing_is_written() {
+    if !available("the hostile-artifact test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    let contract = b"pactoVersion: \"1.1\"\n";
+    let good = tar_gz(&[entry("pacto.yaml", tar::EntryType::Regular, contract)]);
+    let escaping = tar_gz(&[
+        entry("pacto.yaml", tar::EntryType::Regular, contract),
+        entry("../escaped.txt", tar::EntryType::Regular, b"x"),
+    ]);
+    let link =
+        tar_gz(&[entry("pacto.yaml", tar::EntryType::Regular, contract), entry("l", tar::EntryType::Symlink, b"")]);
+    let no_contract = tar_gz(&[entry("readme.md", tar::EntryType::Regular, b"x")]);
+    let config: &[u8] = b"{}";
+    let image_layer = "application/vnd.oci.image.layer.v1.tar+gzip";
+    let cases: [(&str, Layers<'_>, &str); 6] = [
+        (
+            "media",
+            vec![(image_layer, &good)],
+            "its layer has the media type `application/vnd.oci.image.layer.v1.tar+gzip`",
+        ),
+        ("two", vec![(LAYER, &good), (LAYER, &good)], "it has 2 layers; a bundle has exactly one"),
+        ("none", vec![], "it has 0 layers"),
+        ("escaping", vec![(LAYER, &escaping)], "unsafe entry"),
+        ("link", vec![(LAYER, &link)], "only regular files and folders"),
+        ("nocontract", vec![(LAYER, &no_contract)], "pacto.yaml"),
+    ];
+    for (repository, layers, expected) in cases {
+        let repository = format!("bad/{repository}");
+        registry::put_manifest(&registry.addr, &repository, "1.0.0", OCI_MANIFEST, (DOCKER_CONFIG, config), &layers);
+        let reference = format!("{}/{repository}:1.0.0", registry.addr);
+        let pulled = run(temp.path(), &["pull", &format!("oci://{reference}"), "-o", "out/x"]);
+        assert_eq!(pulled.status.code(), Some(2), "{repository}");
+        let message = stderr(&pulled);
+        assert!(message.starts_with(&format!("error: `oci://{reference}` is not a pacto bundle: ")), "{message}");
+        assert!(message.contains(expected), "{repository}: {message}");
+        assert!(!temp.path().join("out").exists(), "{repository}");
+        assert!(!temp.path().join("escaped.txt").exists());
+    }
+}
+
+#[test]
+fn push_refuses_local_dependency_refs_and_invalid_bundles() {
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let contract = temp.path().join("orders/pacto.yaml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    let local =
+        format!("{text}dependencies:\n  - name: billing\n    ref: file://../billing\n    compatibility: ^1.0.0\n");
+    std::fs::write(&contract, local).unwrap();
+    // Refused before any registry is contacted (nothing listens on this port).
+    let pushed = run(temp.path(), &["push", "oci://127.0.0.1:9/acme/orders", "-p", "orders"]);
+    assert_eq!(pushed.status.code(), Some(1), "{}", stderr(&pushed));
+    assert_eq!(
+        stderr(&pushed),
+        "error: a pushed bundle cannot depend on local folders: `dependencies[0].ref` is `file://../billing`; \
+         publish them and use `oci://` refs\n"
+    );
+    std::fs::write(&contract, "pactoVersion: \"1.1\"\nservice: {}\n").unwrap();
+    let invalid = run(temp.path(), &["push", "oci://127.0.0.1:9/acme/orders", "-p", "orders"]);
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(stderr(&invalid).contains("nothing was pushed"), "{}", stderr(&invalid));
+    assert!(stdout(&invalid).contains("SCHEMA_VIOLATION"), "{}", stdout(&invalid));
+}
+
+#[test]
+fn basic_auth_credentials_from_the_environment_and_wrong_ones_never_shown() {
+    if !available("the authentication test") {
+        return;
+    }
+    let password = "pw-Zq8v1-secret";
+    let registry = Registry::start_with_user("pacto", password);
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders:1.0.0", registry.addr);
+    let good = [("PACTO_REGISTRY_USERNAME", "pacto"), ("PACTO_REGISTRY_PASSWORD", password)];
+    let pushed = run_with(temp.path(), &["push", &reference, "-p", "orders"], &good);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    let pulled = run_with(temp.path(), &["pull", &reference, "-o", "pulled"], &good);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(files(&temp.path().join("pulled")), files(&temp.path().join("orders")));
+
+    let wrong_password = "wrong-Kx93-password";
+    let wrong = [("PACTO_REGISTRY_USERNAME", "pacto"), ("PACTO_REGISTRY_PASSWORD", wrong_password)];
+    // A token is sent as a bearer token, which a basic-auth registry refuses.
+    let token = [("PACTO_REGISTRY_TOKEN", "tok-Vb71-secret")];
+    let anonymous: [(&str, &str); 0] = [];
+    for env in [&wrong[..], &token[..], &anonymous[..]] {
+        for args in [vec!["push", &reference, "-p", "orders", "--force"], vec!["pull", &reference, "-o", "denied"]] {
+            let result = run_with(temp.path(), &args, env);
+            assert_eq!(result.status.code(), Some(2), "{args:?}");
+            let message = stderr(&result);
+            let prefix = format!("error: authentication failed for registry `{}`", registry.addr);
+            assert!(message.starts_with(&prefix), "{args:?} {env:?}: {message}");
+            assert!(message.contains("PACTO_REGISTRY_USERNAME"), "{message}");
+            let everything = format!("{message}{}", stdout(&result));
+            for secret in [wrong_password, password, "tok-Vb71-secret"] {
+                assert!(!everything.contains(secret), "{everything}");
+            }
+            assert!(!temp.path().join("denied").exists());
+        }
+    }
+}
+
+/// A server that answers every request with `status` and a short plain-text body, on a thread that ends with
+/// the test process.
+fn answering(status: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let body = "no\x1b[31m such thing";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    addr
+}
+
+#[test]
+fn error_statuses_are_clear_errors_naming_the_registry() {
+    let temp = tempfile::tempdir().unwrap();
+    let cases = [
+        ("500 Internal Server Error", "is unreachable: the registry answered 500: no\\u{1b}[31m such thing"),
+        ("429 Too Many Requests", "is unreachable: the registry answered 429"),
+        ("404 Not Found", ""),
+        ("403 Forbidden", ""),
+    ];
+    for (status, expected) in cases {
+        let addr = answering(status);
+        let result = run(temp.path(), &["pull", &format!("oci://{addr}/acme/orders:1.0.0"), "--timeout", "5000"]);
+        assert_eq!(result.status.code(), Some(2), "{status}");
+        let message = stderr(&result);
+        let prefix = match &status[..3] {
+            "404" => format!("error: artifact not found in registry `{addr}`: `oci://{addr}/acme/orders:1.0.0`\n"),
+            "403" => format!("error: authentication failed for registry `{addr}` (the registry answered 403)"),
+            _ => format!("error: registry `{addr}` {expected}"),
+        };
+        assert!(message.starts_with(&prefix), "{status}: {message}");
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(!message.contains('\x1b'), "{message}");
+    }
+}
+
+#[test]
+fn the_registry_api_lists_resolves_and_reads_labels() {
+    use pacto_lsp::core::check::Options as CheckOptions;
+    use pacto_lsp::core::{date, ociref, semver::Constraints};
+    use pacto_lsp::oci::{OciRegistry, Registry as _, RegistryError, Settings};
+    use pacto_lsp::pack::{Options, Output, pack};
+    if !available("the registry API test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let options = Options {
+        check: CheckOptions { today: date::parse_strict("2026-01-01").unwrap(), readiness_gate: false, warn_days: 14 },
+        workspace: temp.path().to_path_buf(),
+        output: Output::Memory,
+    };
+    let packed = pack(&temp.path().join("orders"), &options).unwrap();
+    let client = OciRegistry::new(Settings { timeout: Duration::from_secs(10), ..Settings::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let at = |tag: &str| ociref::parse(&format!("{}/acme/orders{tag}", registry.addr)).unwrap();
+    runtime.block_on(async {
+        let mut digests = Vec::new();
+        for tag in ["1.0.0", "1.2.0", "2.0.0", "latest", "1.3.0-rc.1"] {
+            digests.push(client.push(&at(&format!(":{tag}")), &packed).await.unwrap());
+        }
+        // The same bundle gives the same manifest whatever its tag.
+        assert!(digests.windows(2).all(|it| it[0] == it[1]), "{digests:?}");
+
+        let mut tags = client.list_tags(&at("")).await.unwrap();
+        tags.sort();
+        assert_eq!(tags, ["1.0.0", "1.2.0", "1.3.0-rc.1", "2.0.0", "latest"]);
+        let range = Constraints::parse("^1.0").unwrap();
+        assert_eq!(client.resolve(&at(""), Some(&range)).await.unwrap().tag.as_deref(), Some("1.2.0"));
+        assert_eq!(client.resolve(&at(""), None).await.unwrap().tag.as_deref(), Some("2.0.0"));
+        // A ref with a tag is used as is, without asking the registry.
+        assert_eq!(client.resolve(&at(":9.9.9"), Some(&range)).await.unwrap(), at(":9.9.9"));
+        let none = Constraints::parse(">=3").unwrap();
+        let missing = client.resolve(&at(""), Some(&none)).await.unwrap_err();
+        assert!(matches!(&missing, RegistryError::NotFound { registry: it, .. } if *it == registry.addr), "{missing}");
+        assert!(missing.to_string().contains("satisfies `>=3`"), "{missing}");
+
+        let manifest = client.fetch_manifest(&at(":1.2.0")).await.unwrap();
+        assert_eq!(manifest.digest, digests[0]);
+        assert_eq!(manifest.labels.get("io.pacto.name").map(String::as_str), Some("orders"));
+        assert_eq!(manifest.labels.get("io.pacto.version").map(String::as_str), Some("0.1.0"));
+        assert_eq!(manifest.labels.get("io.pacto.pactoVersion").map(String::as_str), Some("1.1"));
+        assert_eq!(client.manifest_digest(&at(":2.0.0")).await.unwrap(), Some(digests[0].clone()));
+        assert_eq!(client.manifest_digest(&at(":7.0.0")).await.unwrap(), None);
+
+        let by_digest = at(&format!("@{}", digests[0]));
+        let pulled = client.pull_bundle(&by_digest).await.unwrap();
+        assert_eq!(pulled.bytes, packed.bytes);
+        assert_eq!(pulled.archive.contract(), packed.contract.as_bytes());
+    });
+}
+
+#[test]
+fn a_layer_larger_than_the_limit_is_refused_before_it_is_read() {
+    if !available("the oversized-layer test") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    let layer = tar_gz(&[entry("pacto.yaml", tar::EntryType::Regular, b"pactoVersion: \"1.1\"\n")]);
+    let config = registry::put_blob(&registry.addr, "big/one", b"{}");
+    let digest = registry::put_blob(&registry.addr, "big/one", &layer);
+    // The descriptor claims 61 MiB: more than the 60 MiB a bundle may inflate to, so it is not even downloaded.
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": { "mediaType": DOCKER_CONFIG, "digest": config, "size": 2 },
+        "layers": [{ "mediaType": LAYER, "digest": digest, "size": 61u64 << 20 }],
+    });
+    registry::put_raw_manifest(&registry.addr, "big/one", "1.0.0", &manifest);
+    let reference = format!("{}/big/one:1.0.0", registry.addr);
+    let pulled = run(temp.path(), &["pull", &format!("oci://{reference}"), "-o", "out"]);
+    assert_eq!(pulled.status.code(), Some(2));
+    assert_eq!(
+        stderr(&pulled),
+        format!("error: `oci://{reference}` is not a pacto bundle: its layer is larger than 60 MiB\n")
+    );
+    assert!(!temp.path().join("out").exists());
+}
