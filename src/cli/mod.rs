@@ -1,4 +1,4 @@
-//! The command line: `pacto-lsp check`, `init`, `pack`, `diff`, `push`, `pull`, `--version`, `--help`.
+//! The command line: `pacto-lsp check`, `init`, `pack`, `diff`, `push`, `pull`, `login`, `logout`, `--version`, `--help`.
 //!
 //! Output goes to the writers passed in, so tests can capture it; `main` passes stdout/stderr.
 
@@ -13,7 +13,7 @@ use std::io::Write;
 pub use check::check;
 pub use diff::diff;
 pub use init::init;
-pub use oci::{pull, push};
+pub use oci::{login, logout, pull, push};
 pub use pack::pack;
 
 /// Exit codes, as in the spec: 0 no errors, 1 errors found, 2 usage or I/O error.
@@ -38,9 +38,14 @@ Usage:
   pacto-lsp pull oci://REG/REPO[:TAG|@DIGEST] [-o DIR] [--plain-http] [--timeout MS]
                                        pull a bundle into DIR (new or empty; default: service.name);
                                        a ref without tag takes the highest semver tag
+  pacto-lsp login REGISTRY -u USER --password-stdin [--plain-http] [--timeout MS]
+                                       check the credentials against REGISTRY, then store them in
+                                       $XDG_CONFIG_HOME/pacto/config.json (mode 0600)
+  pacto-lsp logout REGISTRY            remove the stored credentials of REGISTRY
 
 Registry options: loopback registries use plain HTTP, others HTTPS unless --plain-http; credentials
-come from $PACTO_REGISTRY_TOKEN, or $PACTO_REGISTRY_USERNAME and $PACTO_REGISTRY_PASSWORD;
+come from $PACTO_REGISTRY_TOKEN, or $PACTO_REGISTRY_USERNAME and $PACTO_REGISTRY_PASSWORD, else
+pacto's config.json (see login), else the Docker config (credential helpers, then auths);
 --timeout bounds each registry operation (default: 30000 ms).
 
 Check options:
@@ -67,6 +72,8 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         "diff" => diff(&args[1..], out, err),
         "push" => push(&args[1..], out, err),
         "pull" => pull(&args[1..], out, err),
+        "login" => login(&args[1..], &mut std::io::stdin().lock(), out, err),
+        "logout" => logout(&args[1..], out, err),
         "--version" | "-V" | "version" => {
             let _ = writeln!(out, "pacto-lsp {}", env!("CARGO_PKG_VERSION"));
             EXIT_OK

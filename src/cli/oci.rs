@@ -1,6 +1,6 @@
 //! `pacto-lsp push` and `pacto-lsp pull`: bundles to and from OCI registries (spec §3, §6).
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use crate::core::bundle::CONTRACT_FILE;
 use crate::core::check::Options as CheckOptions;
 use crate::core::ociref::{self, OciRef};
 use crate::core::text::{LineIndex, excerpt};
-use crate::oci::{Auth, OciRegistry, Registry, RegistryError, Settings, contract_of};
+use crate::oci::{Auth, OciRegistry, Registry, RegistryError, Settings, contract_of, credentials, verify_login};
 use crate::pack::{Options, Output, PackError, pack as pack_bundle};
 
 /// The default timeout of one registry operation.
@@ -211,8 +211,124 @@ fn settings(args: &Args, reference: &OciRef) -> Settings {
     Settings {
         plain_http: if args.plain_http { vec![reference.registry.clone()] } else { Vec::new() },
         timeout: args.timeout,
-        auth: Auth::from_env(),
+        auth: credentials::lookup(&reference.registry).0,
     }
+}
+
+/// Runs `login REGISTRY -u USER --password-stdin [--plain-http] [--timeout MS]`: checks the credentials
+/// against the registry, then stores them in pacto's config file. The password is read from stdin only.
+pub fn login(args: &[String], stdin: &mut dyn Read, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    use lexopt::prelude::*;
+    let mut registry = None;
+    let mut username = None;
+    let mut password_stdin = false;
+    let mut plain_http = false;
+    let mut timeout = Duration::from_millis(DEFAULT_TIMEOUT_MS);
+    let parsed = (|| -> Result<(), String> {
+        let mut parser = lexopt::Parser::from_args(args.iter().cloned());
+        let value = |parser: &mut lexopt::Parser| parser.value().map_err(|error| error.to_string());
+        while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
+            match arg {
+                Short('u') | Long("username") => username = Some(value(&mut parser)?.to_string_lossy().into_owned()),
+                Long("password-stdin") => password_stdin = true,
+                Short('p') | Long("password") => {
+                    return Err("`login` reads the password from stdin only; use `--password-stdin`".into());
+                }
+                Long("plain-http") => plain_http = true,
+                Long("timeout") => timeout = parse_timeout(&value(&mut parser)?.to_string_lossy())?,
+                Value(text) if registry.is_none() => registry = Some(text.to_string_lossy().into_owned()),
+                Value(_) => return Err("only one registry may be given".into()),
+                other => return Err(other.unexpected().to_string()),
+            }
+        }
+        Ok(())
+    })();
+    if let Err(message) = parsed {
+        return fail(err, &message, EXIT_USAGE);
+    }
+    let registry = match registry.as_deref().map(registry_host) {
+        Some(Ok(it)) => it,
+        Some(Err(message)) => return fail(err, &message, EXIT_USAGE),
+        None => return fail(err, "`login` needs a registry (`host` or `host:port`)", EXIT_USAGE),
+    };
+    let Some(username) = username.filter(|it| !it.is_empty() && !it.contains(':')) else {
+        return fail(err, "`login` needs a user name without `:` (`-u USER`)", EXIT_USAGE);
+    };
+    if !password_stdin {
+        return fail(err, "`login` reads the password from stdin: pass `--password-stdin`", EXIT_USAGE);
+    }
+    let mut password = String::new();
+    if Read::take(stdin, 64 * 1024).read_to_string(&mut password).is_err() {
+        return fail(err, "cannot read the password from stdin (it must be UTF-8 text)", EXIT_USAGE);
+    }
+    // A trailing line break (from `echo` or a file) is not part of the password.
+    let password = password.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        return fail(err, "the password read from stdin is empty", EXIT_USAGE);
+    }
+    let settings = Settings {
+        plain_http: if plain_http { vec![registry.clone()] } else { Vec::new() },
+        timeout,
+        auth: Auth::Anonymous,
+    };
+    let runtime = match runtime() {
+        Ok(it) => it,
+        Err(message) => return fail(err, &message, EXIT_USAGE),
+    };
+    if let Err(error) = runtime.block_on(verify_login(&registry, &settings, &username, &password)) {
+        return fail(err, &format!("{error}; nothing was stored"), EXIT_USAGE);
+    }
+    match credentials::store(&registry, &username, &password) {
+        Ok(path) => {
+            let _ = writeln!(out, "logged in to {registry} as {username} (stored in {})", path.display());
+            EXIT_OK
+        }
+        Err(message) => fail(err, &message, EXIT_USAGE),
+    }
+}
+
+/// Runs `logout REGISTRY`: removes the registry's entry from pacto's config file.
+pub fn logout(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let registry = match args {
+        [one] => match registry_host(one) {
+            Ok(it) => it,
+            Err(message) => return fail(err, &message, EXIT_USAGE),
+        },
+        _ => return fail(err, "`logout` needs exactly one registry (`host` or `host:port`)", EXIT_USAGE),
+    };
+    match credentials::remove(&registry) {
+        Ok(true) => {
+            let _ = writeln!(out, "logged out of {registry}");
+            EXIT_OK
+        }
+        Ok(false) => {
+            let _ = writeln!(err, "warning: not logged in to {registry}; nothing was removed");
+            EXIT_OK
+        }
+        Err(message) => fail(err, &message, EXIT_USAGE),
+    }
+}
+
+/// The registry host of a `login`/`logout` argument: `host[:port]`, also accepted with `oci://`, `https://` or
+/// `http://` in front and a trailing `/`.
+fn registry_host(text: &str) -> Result<String, String> {
+    let bare = text.split_once("://").map_or(text, |(_, rest)| rest).trim_end_matches('/');
+    let valid = !bare.is_empty()
+        && bare.len() <= 255
+        && !bare.contains('/')
+        && bare.chars().all(|it| it.is_ascii_alphanumeric() || "-.:[]_".contains(it));
+    match valid {
+        true => Ok(bare.to_ascii_lowercase()),
+        false => Err(format!("`{}` is not a registry (`host` or `host:port`)", excerpt(text))),
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    text.parse()
+        .ok()
+        .filter(|it| *it > 0)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("`--timeout` takes milliseconds, not `{}`", excerpt(text)))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -261,13 +377,7 @@ fn parse_args(args: &[String], dir_flag: char, force_allowed: bool) -> Result<Ar
             Short('f') | Long("force") if force_allowed => parsed.force = true,
             Long("plain-http") => parsed.plain_http = true,
             Long("timeout") => {
-                let text = value(&mut parser)?.to_string_lossy().into_owned();
-                let millis: u64 = text
-                    .parse()
-                    .ok()
-                    .filter(|it| *it > 0)
-                    .ok_or_else(|| format!("`--timeout` takes milliseconds, not `{}`", excerpt(&text)))?;
-                parsed.timeout = Duration::from_millis(millis);
+                parsed.timeout = parse_timeout(&value(&mut parser)?.to_string_lossy())?;
             }
             Value(text) if parsed.reference.is_none() => parsed.reference = Some(text.to_string_lossy().into_owned()),
             Value(_) => return Err("only one OCI reference may be given".into()),

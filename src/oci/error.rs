@@ -62,17 +62,7 @@ impl RegistryError {
             }
             OciDistributionError::RequestError(error) => {
                 // The chain of causes says what happened (connection refused, DNS, TLS) without the URL.
-                let error = error.without_url();
-                let mut detail = error.to_string();
-                let mut source = std::error::Error::source(&error);
-                while let Some(cause) = source {
-                    let text = cause.to_string();
-                    if !detail.contains(&text) {
-                        detail = format!("{detail}: {text}");
-                    }
-                    source = cause.source();
-                }
-                RegistryError::Unreachable { registry, detail: cap(&detail) }
+                RegistryError::Unreachable { registry, detail: describe(&error.without_url()) }
             }
             other => RegistryError::Unreachable { registry, detail: cap(&other.to_string()) },
         }
@@ -88,6 +78,20 @@ impl RegistryError {
             RegistryError::Invalid { reference, .. } => reference.split('/').next().unwrap_or(reference),
         }
     }
+}
+
+/// An error and its chain of causes on one line, capped (the caller removes any URL first).
+pub(crate) fn describe(error: &dyn std::error::Error) -> String {
+    let mut detail = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !detail.contains(&text) {
+            detail = format!("{detail}: {text}");
+        }
+        source = cause.source();
+    }
+    cap(&detail)
 }
 
 /// A registry's text on one line, with control characters escaped, at most 300 characters.
@@ -108,7 +112,7 @@ impl std::fmt::Display for RegistryError {
             RegistryError::Auth { registry, detail } => write!(
                 f,
                 "authentication failed for registry `{registry}` ({detail}); check `PACTO_REGISTRY_USERNAME` and \
-                 `PACTO_REGISTRY_PASSWORD`, or `PACTO_REGISTRY_TOKEN`"
+                 `PACTO_REGISTRY_PASSWORD`, or `PACTO_REGISTRY_TOKEN`, or run `pacto-lsp login`"
             ),
             RegistryError::Unreachable { registry, detail } => {
                 write!(f, "registry `{registry}` is unreachable: {detail}")

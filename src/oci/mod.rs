@@ -6,6 +6,7 @@
 //! Every call is bounded by [`Settings::timeout`]. Plain HTTP is used only for loopback hosts and the hosts
 //! the caller lists; credentials never appear in a message or a log.
 
+pub mod credentials;
 mod error;
 
 use std::collections::BTreeMap;
@@ -102,6 +103,96 @@ impl Auth {
             Auth::Token(token) => RegistryAuth::Bearer(token.clone()),
         }
     }
+}
+
+/// Checks `username` and `password` against `registry` (`host` or `host:port`) with a `GET /v2/`, under the
+/// settings' timeout. A registry that answers 401 with a `Bearer` challenge is asked for a token with the
+/// credentials instead (as Docker Hub and most hosted registries want).
+pub async fn verify_login(
+    registry: &str,
+    settings: &Settings,
+    username: &str,
+    password: &str,
+) -> Result<(), RegistryError> {
+    // A provider may already be installed; that one is kept.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let scheme = if uses_plain_http(registry, &settings.plain_http) { "http" } else { "https" };
+    let unreachable = |error: reqwest::Error| RegistryError::Unreachable {
+        registry: registry.to_string(),
+        detail: error::describe(&error.without_url()),
+    };
+    let refused = |code: u16| RegistryError::Auth {
+        registry: registry.to_string(),
+        detail: format!("the registry answered {code}"),
+    };
+    let work = async {
+        let client = reqwest::Client::builder()
+            .connect_timeout(settings.timeout)
+            .timeout(settings.timeout)
+            .build()
+            .map_err(unreachable)?;
+        let response = client
+            .get(format!("{scheme}://{registry}/v2/"))
+            .basic_auth(username, Some(password))
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = response.status().as_u16();
+        if status == 401
+            && let Some(realm) = response
+                .headers()
+                .get(http::header::WWW_AUTHENTICATE)
+                .and_then(|it| it.to_str().ok())
+                .and_then(bearer_challenge)
+        {
+            let (realm, service) = realm;
+            let mut request = client.get(realm).basic_auth(username, Some(password));
+            if let Some(service) = service {
+                request = request.query(&[("service", service)]);
+            }
+            let response = request.send().await.map_err(unreachable)?;
+            let status = response.status().as_u16();
+            return match status {
+                200..=299 => Ok(()),
+                401 | 403 => Err(refused(status)),
+                _ => Err(RegistryError::Unreachable {
+                    registry: registry.to_string(),
+                    detail: format!("its token service answered {status}"),
+                }),
+            };
+        }
+        match status {
+            200..=299 => Ok(()),
+            401 | 403 => Err(refused(status)),
+            _ => Err(RegistryError::Unreachable {
+                registry: registry.to_string(),
+                detail: format!("the registry answered {status}"),
+            }),
+        }
+    };
+    match tokio::time::timeout(settings.timeout, work).await {
+        Ok(result) => result,
+        Err(_) => {
+            Err(RegistryError::Timeout { registry: registry.to_string(), millis: settings.timeout.as_millis() as u64 })
+        }
+    }
+}
+
+/// The `realm` and `service` of a `Bearer` challenge (`Bearer realm="…",service="…",…`).
+fn bearer_challenge(header: &str) -> Option<(String, Option<String>)> {
+    let rest = header.trim().strip_prefix("Bearer ").or_else(|| header.trim().strip_prefix("bearer "))?;
+    let mut realm = None;
+    let mut service = None;
+    for part in rest.split(',') {
+        let Some((key, value)) = part.split_once('=') else { continue };
+        let value = value.trim().trim_matches('"').to_string();
+        match key.trim() {
+            "realm" => realm = Some(value),
+            "service" => service = Some(value),
+            _ => {}
+        }
+    }
+    Some((realm?, service))
 }
 
 /// A manifest with its digest and the labels of its config.
