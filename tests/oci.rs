@@ -19,7 +19,8 @@ fn run(dir: &Path, args: &[&str]) -> Output {
     run_with(dir, args, &[])
 }
 
-/// Runs with these environment variables (the registry credentials are removed first).
+/// Runs with these environment variables (the registry credentials are removed first; the config files and the
+/// cache point at a place that cannot exist, so nothing is read from or written to this machine's).
 fn run_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
         .args(args)
@@ -27,6 +28,9 @@ fn run_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("PACTO_REGISTRY_TOKEN")
         .env_remove("PACTO_REGISTRY_USERNAME")
         .env_remove("PACTO_REGISTRY_PASSWORD")
+        .env("XDG_CONFIG_HOME", "/dev/null/config")
+        .env("DOCKER_CONFIG", "/dev/null/docker")
+        .env("PACTO_CACHE_DIR", "/dev/null/cache")
         .envs(env.iter().copied())
         .env("PACTO_TODAY", "2026-01-01")
         .output()
@@ -562,4 +566,128 @@ fn a_layer_larger_than_the_limit_is_refused_before_it_is_read() {
         format!("error: `oci://{reference}` is not a pacto bundle: its layer is larger than 60 MiB\n")
     );
     assert!(!temp.path().join("out").exists());
+}
+
+/// The files under `cache/blobs/sha256` and under `cache/index`.
+fn cached(cache: &Path) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
+    let list = |dir: &Path| -> Vec<std::path::PathBuf> {
+        let mut found: Vec<_> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries.map(|it| it.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        };
+        found.sort();
+        found
+    };
+    (list(&cache.join("blobs/sha256")), list(&cache.join("index")))
+}
+
+#[test]
+fn pull_fills_the_cache_and_offline_pulls_work_with_the_registry_stopped() {
+    if !available("the pull cache") {
+        return;
+    }
+    let mut registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let cache = temp.path().join("cache");
+    let cache_arg = cache.display().to_string();
+    let tagged = format!("oci://{}/acme/orders:0.1.0", registry.addr);
+    let tagless = format!("oci://{}/acme/orders", registry.addr);
+    let pushed = run(temp.path(), &["push", &tagged, "-p", "orders"]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    let pushed_digest = digest(&pushed);
+
+    // Pulls fill the cache: the layer once, by digest, and one index entry per ref.
+    for (reference, out) in [(&tagged, "a"), (&tagless, "b")] {
+        let pulled = run(temp.path(), &["pull", reference, "-o", out, "--cache-dir", &cache_arg]);
+        assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    }
+    let (blobs, index) = cached(&cache);
+    assert_eq!(blobs.len(), 1, "{blobs:?}");
+    let layer = std::fs::read(&blobs[0]).unwrap();
+    assert_eq!(blobs[0].file_name().unwrap().to_string_lossy(), registry::sha256(&layer)["sha256:".len()..]);
+    let packed = run(temp.path(), &["pack", "orders", "-o", "orders.tar.gz"]);
+    assert_eq!(packed.status.code(), Some(0), "{}", stderr(&packed));
+    assert_eq!(layer, std::fs::read(temp.path().join("orders.tar.gz")).unwrap());
+    assert_eq!(index.len(), 2, "{index:?}");
+
+    // With the registry gone, `--offline` pulls (tagged and tagless) give the same files and digest.
+    registry.stop();
+    for (reference, out) in [(&tagged, "c"), (&tagless, "d")] {
+        let pulled = run(temp.path(), &["pull", reference, "-o", out, "--cache-dir", &cache_arg, "--offline"]);
+        assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+        assert_eq!(
+            stdout(&pulled),
+            format!("pulled orders@0.1.0 ({tagged}) -> {out}\n{pushed_digest}\n"),
+            "{reference}"
+        );
+        assert_eq!(files(&temp.path().join(out)), files(&temp.path().join("orders")));
+    }
+    // Without `--offline` a fresh entry is used too (the tag was resolved less than 60 s ago).
+    let pulled = run(temp.path(), &["pull", &tagged, "-o", "e", "--cache-dir", &cache_arg]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+
+    // What was never pulled is a clear error, and nothing is written.
+    let missing = format!("oci://{}/acme/orders:9.9.9", registry.addr);
+    let offline = run(temp.path(), &["pull", &missing, "-o", "f", "--cache-dir", &cache_arg, "--offline"]);
+    assert_eq!(offline.status.code(), Some(2));
+    assert_eq!(
+        stderr(&offline),
+        format!(
+            "error: `{missing}` is not in the cache (or its cached copy is damaged); pull it once without `--offline`\n"
+        )
+    );
+    assert!(!temp.path().join("f").exists());
+}
+
+#[test]
+fn a_damaged_cached_layer_is_not_used_and_a_stale_tag_is_asked_again() {
+    if !available("the pull cache's checks") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let cache = temp.path().join("cache");
+    let cache_arg = cache.display().to_string();
+    let tagged = format!("oci://{}/acme/orders:0.1.0", registry.addr);
+    let pushed = run(temp.path(), &["push", &tagged, "-p", "orders"]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    let pulled = run(temp.path(), &["pull", &tagged, "-o", "a", "--cache-dir", &cache_arg]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    let (blobs, _) = cached(&cache);
+    let good = std::fs::read(&blobs[0]).unwrap();
+
+    // A flipped byte: the offline pull refuses the copy (and drops it); an online pull fetches it again.
+    let mut damaged = good.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x55;
+    std::fs::write(&blobs[0], &damaged).unwrap();
+    let offline = run(temp.path(), &["pull", &tagged, "-o", "b", "--cache-dir", &cache_arg, "--offline"]);
+    assert_eq!(offline.status.code(), Some(2));
+    assert!(stderr(&offline).contains("is not in the cache (or its cached copy is damaged)"), "{}", stderr(&offline));
+    assert!(!temp.path().join("b").exists());
+    assert!(!blobs[0].exists());
+    let online = run(temp.path(), &["pull", &tagged, "-o", "c", "--cache-dir", &cache_arg]);
+    assert_eq!(online.status.code(), Some(0), "{}", stderr(&online));
+    assert_eq!(files(&temp.path().join("c")), files(&temp.path().join("orders")));
+    assert_eq!(std::fs::read(&blobs[0]).unwrap(), good);
+
+    // The tag is replaced in the registry: a fresh entry still gives the old bundle, a stale one (its time stamp
+    // set back past the 60 s) is resolved again.
+    std::fs::write(temp.path().join("orders/docs/added.md"), "added\n").unwrap();
+    let forced = run(temp.path(), &["push", &tagged, "-p", "orders", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    let fresh = run(temp.path(), &["pull", &tagged, "-o", "d", "--cache-dir", &cache_arg]);
+    assert_eq!(fresh.status.code(), Some(0), "{}", stderr(&fresh));
+    assert!(!temp.path().join("d/docs/added.md").exists());
+    for entry in cached(&cache).1 {
+        let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&entry).unwrap()).unwrap();
+        json["fetched"] = serde_json::json!(json["fetched"].as_u64().unwrap() - 61);
+        std::fs::write(&entry, serde_json::to_vec(&json).unwrap()).unwrap();
+    }
+    let stale = run(temp.path(), &["pull", &tagged, "-o", "e", "--cache-dir", &cache_arg]);
+    assert_eq!(stale.status.code(), Some(0), "{}", stderr(&stale));
+    assert_eq!(digest(&stale), digest(&forced));
+    assert_eq!(files(&temp.path().join("e")), files(&temp.path().join("orders")));
 }

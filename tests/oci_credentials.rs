@@ -50,6 +50,8 @@ impl World {
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("DOCKER_CONFIG")
             .env("HOME", self.path("home"))
+            // Pulls must reach the registry each time, so the cache is somewhere that cannot exist.
+            .env("PACTO_CACHE_DIR", "/dev/null/cache")
             .env("PATH", path)
             .env("PACTO_TODAY", "2026-01-01")
             .envs(env.iter().copied())

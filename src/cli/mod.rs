@@ -35,9 +35,11 @@ Usage:
   pacto-lsp push oci://REG/REPO[:TAG] [-p DIR] [--force] [--plain-http] [--timeout MS]
                                        validate, pack and push DIR (default .); the tag defaults to
                                        service.version; an existing tag is kept unless --force
-  pacto-lsp pull oci://REG/REPO[:TAG|@DIGEST] [-o DIR] [--plain-http] [--timeout MS]
-                                       pull a bundle into DIR (new or empty; default: service.name);
-                                       a ref without tag takes the highest semver tag
+  pacto-lsp pull oci://REG/REPO[:TAG|@DIGEST] [-o DIR] [--offline] [--cache-dir DIR] [--plain-http]
+                 [--timeout MS]        pull a bundle into DIR (new or empty; default: service.name);
+                                       a ref without tag takes the highest semver tag; pulls go through
+                                       the cache ($PACTO_CACHE_DIR, else $XDG_CACHE_HOME/pacto-lsp), which
+                                       --offline uses alone; a tag is asked again after 60 s
   pacto-lsp login REGISTRY -u USER --password-stdin [--plain-http] [--timeout MS]
                                        check the credentials against REGISTRY, then store them in
                                        $XDG_CONFIG_HOME/pacto/config.json (mode 0600)

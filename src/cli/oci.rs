@@ -10,7 +10,8 @@ use crate::core::bundle::CONTRACT_FILE;
 use crate::core::check::Options as CheckOptions;
 use crate::core::ociref::{self, OciRef};
 use crate::core::text::{LineIndex, excerpt};
-use crate::oci::{Auth, OciRegistry, Registry, RegistryError, Settings, contract_of, credentials, verify_login};
+use crate::oci::cache::{self, Cache};
+use crate::oci::{Auth, OciRegistry, Registry, Settings, contract_of, credentials, verify_login};
 use crate::pack::{Options, Output, PackError, pack as pack_bundle};
 
 /// The default timeout of one registry operation.
@@ -22,6 +23,8 @@ struct Args {
     force: bool,
     plain_http: bool,
     timeout: Duration,
+    offline: bool,
+    cache_dir: Option<PathBuf>,
 }
 
 /// Runs `push` with its arguments (after the word `push`).
@@ -131,11 +134,8 @@ pub fn pull(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Ok(it) => it,
         Err(message) => return fail(err, &message, EXIT_USAGE),
     };
-    let pulled = runtime.block_on(async {
-        let resolved = registry.resolve(&reference, None).await?;
-        let pulled = registry.pull_bundle(&resolved).await?;
-        Ok::<_, RegistryError>((resolved, pulled))
-    });
+    let cache = args.cache_dir.clone().or_else(Cache::default_dir).map(Cache::new);
+    let pulled = runtime.block_on(cache::pull(&registry, cache.as_ref(), &reference, args.offline));
     let (resolved, pulled) = match pulled {
         Ok(it) => it,
         Err(error) => return fail(err, &error.to_string(), EXIT_USAGE),
@@ -367,6 +367,8 @@ fn parse_args(args: &[String], dir_flag: char, force_allowed: bool) -> Result<Ar
         force: false,
         plain_http: false,
         timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
+        offline: false,
+        cache_dir: None,
     };
     let value = |parser: &mut lexopt::Parser| parser.value().map_err(|error| error.to_string());
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
@@ -376,6 +378,8 @@ fn parse_args(args: &[String], dir_flag: char, force_allowed: bool) -> Result<Ar
             Long("output") if dir_flag == 'o' => parsed.dir = Some(PathBuf::from(value(&mut parser)?)),
             Short('f') | Long("force") if force_allowed => parsed.force = true,
             Long("plain-http") => parsed.plain_http = true,
+            Long("offline") if dir_flag == 'o' => parsed.offline = true,
+            Long("cache-dir") if dir_flag == 'o' => parsed.cache_dir = Some(PathBuf::from(value(&mut parser)?)),
             Long("timeout") => {
                 parsed.timeout = parse_timeout(&value(&mut parser)?.to_string_lossy())?;
             }

@@ -17,6 +17,8 @@ pub enum RegistryError {
     Timeout { registry: String, millis: u64 },
     /// The artifact is not a pacto bundle (manifest, config, layers or archive).
     Invalid { reference: String, why: String },
+    /// An offline pull found no intact cache entry for the ref.
+    NotCached { reference: String },
 }
 
 impl RegistryError {
@@ -75,7 +77,9 @@ impl RegistryError {
             | RegistryError::Auth { registry, .. }
             | RegistryError::Unreachable { registry, .. }
             | RegistryError::Timeout { registry, .. } => registry,
-            RegistryError::Invalid { reference, .. } => reference.split('/').next().unwrap_or(reference),
+            RegistryError::Invalid { reference, .. } | RegistryError::NotCached { reference } => {
+                reference.split('/').next().unwrap_or(reference)
+            }
         }
     }
 }
@@ -121,6 +125,11 @@ impl std::fmt::Display for RegistryError {
                 write!(f, "registry `{registry}` did not answer within {millis} ms")
             }
             RegistryError::Invalid { reference, why } => write!(f, "`oci://{reference}` is not a pacto bundle: {why}"),
+            RegistryError::NotCached { reference } => write!(
+                f,
+                "`oci://{reference}` is not in the cache (or its cached copy is damaged); pull it once without \
+                 `--offline`"
+            ),
         }
     }
 }

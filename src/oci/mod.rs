@@ -6,6 +6,7 @@
 //! Every call is bounded by [`Settings::timeout`]. Plain HTTP is used only for loopback hosts and the hosts
 //! the caller lists; credentials never appear in a message or a log.
 
+pub mod cache;
 pub mod credentials;
 mod error;
 
