@@ -691,3 +691,84 @@ fn a_damaged_cached_layer_is_not_used_and_a_stale_tag_is_asked_again() {
     assert_eq!(digest(&stale), digest(&forced));
     assert_eq!(files(&temp.path().join("e")), files(&temp.path().join("orders")));
 }
+
+#[test]
+fn diff_and_check_read_oci_refs_through_the_registry() {
+    if !available("diff and check of `oci://` refs") {
+        return;
+    }
+    let registry = Registry::start_with_user("pacto", "pw-Diff-4t8");
+    let creds = [("PACTO_REGISTRY_USERNAME", "pacto"), ("PACTO_REGISTRY_PASSWORD", "pw-Diff-4t8")];
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders:0.1.0", registry.addr);
+    let pushed = run_with(temp.path(), &["push", &reference, "-p", "orders"], &creds);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+
+    // A local copy whose port changed: BREAKING, as between two folders.
+    let old = temp.path().join("orders/pacto.yaml");
+    std::fs::create_dir_all(temp.path().join("changed")).unwrap();
+    for entry in walkdir::WalkDir::new(temp.path().join("orders")) {
+        let entry = entry.unwrap();
+        let target = temp.path().join("changed").join(entry.path().strip_prefix(temp.path().join("orders")).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    let text = std::fs::read_to_string(&old).unwrap().replace("port: 8080", "port: 9090");
+    std::fs::write(temp.path().join("changed/pacto.yaml"), text).unwrap();
+    let diffed = run_with(temp.path(), &["diff", &reference, "changed"], &creds);
+    assert_eq!(diffed.status.code(), Some(1), "{}", stderr(&diffed));
+    assert_eq!(
+        stdout(&diffed),
+        "Classification: BREAKING\nChanges (1):\n  [BREAKING] interfaces[api].port (modified): interfaces[api].port \
+         modified [8080 -> 9090]\n"
+    );
+    // The pushed version against its own folder, and a tagless ref (the highest semver tag): no changes.
+    let tagless = format!("oci://{}/acme/orders", registry.addr);
+    let same = run_with(temp.path(), &["diff", "orders", &tagless], &creds);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    // Without credentials: the registry's refusal, naming the ref.
+    let refused = run(temp.path(), &["diff", &reference, "changed"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused)
+            .starts_with(&format!("error: {reference}: authentication failed for registry `{}`", registry.addr)),
+        "{}",
+        stderr(&refused)
+    );
+
+    // `check` of the pushed version, and of a hand-published bundle whose contract has an error.
+    let checked = run_with(temp.path(), &["check", &reference], &creds);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert_eq!(stdout(&checked), "checked 1 contract: no problems\n");
+    let broken = std::fs::read_to_string(&old).unwrap().replace("version: 0.1.0\n", "version: not-a-version\n");
+    let layer = tar_gz(&[entry("pacto.yaml", tar::EntryType::Regular, broken.as_bytes())]);
+    let config = br#"{"architecture":"","os":"","config":{"Labels":{}},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let open = Registry::start();
+    registry::put_manifest(&open.addr, "up/broken", "1.0.0", OCI_MANIFEST, (DOCKER_CONFIG, config), &[(LAYER, &layer)]);
+    let broken_ref = format!("oci://{}/up/broken:1.0.0", open.addr);
+    let checked = run(temp.path(), &["check", &broken_ref]);
+    assert_eq!(checked.status.code(), Some(1), "{}", stdout(&checked));
+    // The bundle's own files are looked up in the pulled archive: the two the contract names are missing.
+    assert_eq!(
+        stdout(&checked),
+        format!(
+            "{broken_ref}:5:12: error[INVALID_SEMVER] `not-a-version` is not a semantic version (e.g. `1.2.3`): \
+             `not-a-version` is not a version; expected something like `1.2.3`, `v1.2` or `1.2.3-rc.1` \
+             (service.version)\n\
+             {broken_ref}:17:15: error[FILE_NOT_FOUND] `interfaces/openapi.yaml` does not exist in the bundle \
+             (interfaces[0].contract)\n\
+             {broken_ref}:21:13: error[FILE_NOT_FOUND] `configuration/schema.json` does not exist in the bundle \
+             (configurations[0].schema)\n\
+             checked 1 contract: 3 errors\n"
+        )
+    );
+    // A ref with nothing behind it is an I/O error naming it.
+    let missing = format!("oci://{}/up/none:1.0.0", open.addr);
+    let checked = run(temp.path(), &["check", &missing]);
+    assert_eq!(checked.status.code(), Some(2));
+    assert!(stderr(&checked).starts_with(&format!("error: {missing}: artifact not found")), "{}", stderr(&checked));
+}

@@ -71,6 +71,9 @@ struct Checked {
 
 fn check_one(path: &FsPath, options: &Options, workspace: &FsPath) -> Result<Checked, String> {
     let shown = path.display();
+    if let Some(name) = path.to_str().filter(|it| it.starts_with("oci://")) {
+        return check_pulled(name, options);
+    }
     let absolute = fs::absolute(path);
     let (root, file) = match std::fs::metadata(&absolute).map(|it| it.is_dir()) {
         Ok(true) => (absolute.clone(), CONTRACT_FILE.to_string()),
@@ -105,6 +108,24 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath) -> Result<Che
         false => shown.to_string(),
     };
     Ok(Checked { file, findings, text, lines })
+}
+
+/// Checks the bundle an `oci://` ref names, pulled into memory; its policy refs are not followed (there is no
+/// folder to resolve them against).
+fn check_pulled(name: &str, options: &Options) -> Result<Checked, String> {
+    let (_, archive) = super::pull_archive(name).map_err(|message| format!("{name}: {message}"))?;
+    let bytes = archive.contract().to_vec();
+    let bundle = crate::core::bundle::BundleRef { id: format!("oci:{name}"), files: Arc::new(archive) };
+    let env = Environment { bundle: Some(&bundle), resolver: None };
+    let (text, findings) = match crate::core::check::decode(&bytes) {
+        Ok(text) => {
+            let findings = analyze(text, options, &env).findings;
+            (text.to_string(), findings)
+        }
+        Err(finding) => (String::from_utf8_lossy(&bytes).into_owned(), vec![finding]),
+    };
+    let lines = LineIndex::new(&text);
+    Ok(Checked { file: name.to_string(), findings, text, lines })
 }
 
 /// One finding as a text line: `FILE:LINE:COL: SEVERITY[CODE] message (path)`.

@@ -102,7 +102,8 @@ fn load(path: &FsPath) -> Result<Loaded, String> {
     let shown = path.display();
     let name = path.to_string_lossy();
     if name.starts_with("oci://") {
-        return Err(format!("{shown}: `oci://` references cannot be diffed yet; pull the bundle and diff the folder"));
+        let (_, archive) = super::pull_archive(&name).map_err(|message| format!("{shown}: {message}"))?;
+        return from_archive(archive, &shown.to_string());
     }
     let absolute = fs::absolute(path);
     if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
@@ -140,6 +141,11 @@ fn load_archive(path: &FsPath, shown: &str) -> Result<Loaded, String> {
         FileRead::Unusable(why) => return Err(format!("{shown}: the archive {why}")),
     };
     let archive = crate::pack::read_archive(&bytes).map_err(|why| format!("{shown}: {why}"))?;
+    from_archive(archive, shown)
+}
+
+/// A version read from an archive in memory (a packed file or a pulled `oci://` bundle).
+fn from_archive(archive: crate::pack::Archive, shown: &str) -> Result<Loaded, String> {
     let text = match crate::core::check::decode(archive.contract()) {
         Ok(text) => text.to_string(),
         Err(finding) => return Err(format!("{shown}: {}", finding.message)),

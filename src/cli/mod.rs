@@ -13,6 +13,7 @@ use std::io::Write;
 pub use check::check;
 pub use diff::diff;
 pub use init::init;
+use oci::pull_archive;
 pub use oci::{login, logout, pull, push};
 pub use pack::pack;
 
@@ -26,12 +27,14 @@ pacto-lsp: language server and CLI for Pacto service contracts
 
 Usage:
   pacto-lsp [--stdio] [--log-file F]  run the language server over stdio (logs: stderr, or F)
-  pacto-lsp check [PATH...] [OPTIONS]  validate bundles (a directory holding pacto.yaml, or the file)
+  pacto-lsp check [PATH...] [OPTIONS]  validate bundles (a directory holding pacto.yaml, the file, or an
+                                       oci:// ref, pulled through the cache)
   pacto-lsp init NAME                  scaffold a bundle folder NAME (pactoVersion 1.1)
   pacto-lsp pack [DIR] [-o FILE] [-v]  validate, then write <name>-<version>.tar.gz (-v lists the files)
   pacto-lsp diff OLD NEW [--format text|json|markdown]
                                        classify the changes from OLD to NEW (bundle folders,
-                                       pacto.yaml files or .tar.gz); exit 1 when a change is BREAKING
+                                       pacto.yaml files, .tar.gz or oci:// refs); exit 1 when a change
+                                       is BREAKING
   pacto-lsp push oci://REG/REPO[:TAG] [-p DIR] [--force] [--plain-http] [--timeout MS]
                                        validate, pack and push DIR (default .); the tag defaults to
                                        service.version; an existing tag is kept unless --force

@@ -166,6 +166,25 @@ pub fn pull(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     EXIT_OK
 }
 
+/// Pulls the bundle `oci://REF` names into memory for `diff` and `check`: through the cache (a tag is asked again
+/// after 60 s), with the credentials [`credentials::lookup`] finds and the default timeout. Returns the ref it
+/// resolved to and the archive, read within the extract limits.
+pub(super) fn pull_archive(text: &str) -> Result<(OciRef, crate::pack::Archive), String> {
+    let reference = parse_ref(Some(text), "this command")?;
+    let settings = Settings {
+        plain_http: Vec::new(),
+        timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
+        auth: credentials::lookup(&reference.registry).0,
+    };
+    let registry = OciRegistry::new(settings);
+    let cache = Cache::default_dir().map(Cache::new);
+    let runtime = runtime()?;
+    let (resolved, pulled) = runtime
+        .block_on(cache::pull(&registry, cache.as_ref(), &reference, false))
+        .map_err(|error| error.to_string())?;
+    Ok((resolved, pulled.archive))
+}
+
 /// Refuses an output folder that exists and is not empty (or is not a folder).
 fn check_target(dir: &Path) -> Result<(), String> {
     match std::fs::symlink_metadata(dir) {
