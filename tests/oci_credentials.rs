@@ -156,8 +156,9 @@ fn each_source_authenticates_and_upstreams_order_is_kept() {
     // Pacto's config file, at `~/.config` by default and at `$XDG_CONFIG_HOME`.
     world.write("home/.config/pacto/config.json", auths(host, USER, PASSWORD));
     assert!(pulls(&world, &reference, &[]));
-    // The environment comes first.
+    // The environment comes first: a user and password, or a token (which this registry does not take).
     assert!(!pulls(&world, &reference, &wrong_env));
+    assert!(!pulls(&world, &reference, &[("PACTO_REGISTRY_TOKEN", "tok-Secret-91x")]));
     let xdg = world.path("xdg").display().to_string();
     world.write("xdg/pacto/config.json", auths(host, USER, WRONG));
     assert!(!pulls(&world, &reference, &[("XDG_CONFIG_HOME", &xdg)]));
@@ -209,6 +210,14 @@ fn each_source_authenticates_and_upstreams_order_is_kept() {
         serde_json::json!({ "credsStore": "test", "auths": auths(host, USER, PASSWORD)["auths"] }),
     );
     assert!(!pulls(&world, &reference, &[("DOCKER_CONFIG", &docker)]));
+    // A helper that hangs is given up after 10 s, and `auths` is used.
+    let path = world.path("bin/docker-credential-test");
+    std::fs::write(&path, "#!/bin/sh\nexec sleep 60\n").unwrap();
+    let started = std::time::Instant::now();
+    assert!(pulls(&world, &reference, &[("DOCKER_CONFIG", &docker)]));
+    let took = started.elapsed();
+    assert!(took >= std::time::Duration::from_secs(9) && took < std::time::Duration::from_secs(30), "{took:?}");
+    world.helper(host, USER, WRONG);
     // The environment still comes first of all.
     assert!(pulls(&world, &reference, &[("DOCKER_CONFIG", &docker), good_env[0], good_env[1]]));
 }
@@ -239,9 +248,8 @@ fn login_checks_the_credentials_and_logout_removes_them() {
     assert_eq!(
         text(&wrong.stderr),
         format!(
-            "error: authentication failed for registry `{host}` (the registry answered 401); check \
-             `PACTO_REGISTRY_USERNAME` and `PACTO_REGISTRY_PASSWORD`, or `PACTO_REGISTRY_TOKEN`, or run \
-             `pacto-lsp login`; nothing was stored\n"
+            "error: authentication failed for registry `{host}` (the registry answered 401): wrong user name or \
+             password; nothing was stored\n"
         )
     );
     let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();

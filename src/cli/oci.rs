@@ -11,7 +11,7 @@ use crate::core::check::Options as CheckOptions;
 use crate::core::ociref::{self, OciRef};
 use crate::core::text::{LineIndex, excerpt};
 use crate::oci::cache::{self, Cache};
-use crate::oci::{Auth, OciRegistry, Registry, Settings, contract_of, credentials, verify_login};
+use crate::oci::{Auth, OciRegistry, Registry, RegistryError, Settings, contract_of, credentials, verify_login};
 use crate::pack::{Options, Output, PackError, pack as pack_bundle};
 
 /// The default timeout of one registry operation.
@@ -295,7 +295,13 @@ pub fn login(args: &[String], stdin: &mut dyn Read, out: &mut dyn Write, err: &m
         Err(message) => return fail(err, &message, EXIT_USAGE),
     };
     if let Err(error) = runtime.block_on(verify_login(&registry, &settings, &username, &password)) {
-        return fail(err, &format!("{error}; nothing was stored"), EXIT_USAGE);
+        let message = match error {
+            RegistryError::Auth { registry, detail } => {
+                format!("authentication failed for registry `{registry}` ({detail}): wrong user name or password")
+            }
+            other => other.to_string(),
+        };
+        return fail(err, &format!("{message}; nothing was stored"), EXIT_USAGE);
     }
     match credentials::store(&registry, &username, &password) {
         Ok(path) => {

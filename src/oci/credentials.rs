@@ -216,6 +216,8 @@ fn write_config(path: &Path, config: &Map<String, Value>) -> Result<(), String> 
     let mut text = serde_json::to_vec_pretty(config).map_err(|error| format!("cannot write the config: {error}"))?;
     text.push(b'\n');
     let temporary = dir.join(format!(".config.json.{}", std::process::id()));
+    // A leftover of a crashed run with the same process id would block `create_new`.
+    let _ = std::fs::remove_file(&temporary);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
