@@ -623,6 +623,17 @@ fn pull_fills_the_cache_and_offline_pulls_work_with_the_registry_stopped() {
         );
         assert_eq!(files(&temp.path().join(out)), files(&temp.path().join("orders")));
     }
+    // `diff` and `check` read the cache too with `--offline`.
+    let cache_env = [("PACTO_CACHE_DIR", cache_arg.as_str())];
+    let diffed = run_with(temp.path(), &["diff", "--offline", &tagged, "orders"], &cache_env);
+    assert_eq!(diffed.status.code(), Some(0), "{}", stderr(&diffed));
+    assert_eq!(stdout(&diffed), "Classification: NON_BREAKING\nNo changes detected.\n");
+    let checked = run_with(temp.path(), &["check", &tagless, "--offline"], &cache_env);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert_eq!(stdout(&checked), "checked 1 contract: no problems\n");
+    let elsewhere = run(temp.path(), &["check", &tagless, "--offline"]);
+    assert_eq!(elsewhere.status.code(), Some(2));
+    assert!(stderr(&elsewhere).contains("is not in the cache"), "{}", stderr(&elsewhere));
     // Without `--offline` a fresh entry is used too (the tag was resolved less than 60 s ago).
     let pulled = run(temp.path(), &["pull", &tagged, "-o", "e", "--cache-dir", &cache_arg]);
     assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));

@@ -25,6 +25,8 @@ struct Args {
     paths: Vec<PathBuf>,
     format: Format,
     options: Options,
+    /// `oci://` refs come from the cache only.
+    offline: bool,
 }
 
 /// Runs `check` with its arguments (after the word `check`).
@@ -41,7 +43,7 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     // Policy refs may reach anything under the current directory (the repository, in CI).
     let workspace = fs::absolute(FsPath::new("."));
     for path in &args.paths {
-        match check_one(path, &args.options, &workspace) {
+        match check_one(path, &args.options, &workspace, args.offline) {
             Ok(it) => results.push(it),
             Err(message) => {
                 let _ = writeln!(err, "error: {message}");
@@ -69,10 +71,10 @@ struct Checked {
     lines: LineIndex,
 }
 
-fn check_one(path: &FsPath, options: &Options, workspace: &FsPath) -> Result<Checked, String> {
+fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, offline: bool) -> Result<Checked, String> {
     let shown = path.display();
     if let Some(name) = path.to_str().filter(|it| it.starts_with("oci://")) {
-        return check_pulled(name, options);
+        return check_pulled(name, options, offline);
     }
     let absolute = fs::absolute(path);
     let (root, file) = match std::fs::metadata(&absolute).map(|it| it.is_dir()) {
@@ -112,8 +114,8 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath) -> Result<Che
 
 /// Checks the bundle an `oci://` ref names, pulled into memory; its policy refs are not followed (there is no
 /// folder to resolve them against).
-fn check_pulled(name: &str, options: &Options) -> Result<Checked, String> {
-    let (_, archive) = super::pull_archive(name).map_err(|message| format!("{name}: {message}"))?;
+fn check_pulled(name: &str, options: &Options, offline: bool) -> Result<Checked, String> {
+    let (_, archive) = super::pull_archive(name, offline).map_err(|message| format!("{name}: {message}"))?;
     let bytes = archive.contract().to_vec();
     let bundle = crate::core::bundle::BundleRef { id: format!("oci:{name}"), files: Arc::new(archive) };
     let env = Environment { bundle: Some(&bundle), resolver: None };
@@ -205,6 +207,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut gate = false;
     let mut today: Option<Date> = None;
     let mut warn_days = 14;
+    let mut offline = false;
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
         match arg {
             Long("format") => {
@@ -215,6 +218,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 }
             }
             Long("readiness") => gate = true,
+            Long("offline") => offline = true,
             Long("today") => {
                 let value = parser.value().map_err(|error| error.to_string())?;
                 let text = value.to_str().unwrap_or_default();
@@ -242,5 +246,5 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         Some(it) => it,
         None => clock::today_from_env()?,
     };
-    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days } })
+    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days }, offline })
 }

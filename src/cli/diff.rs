@@ -23,6 +23,8 @@ struct Args {
     old: PathBuf,
     new: PathBuf,
     format: Format,
+    /// `oci://` refs come from the cache only.
+    offline: bool,
 }
 
 /// One version read from disk: its text and bundle.
@@ -40,7 +42,7 @@ pub fn diff(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let (old, new) = match (load(&args.old), load(&args.new)) {
+    let (old, new) = match (load(&args.old, args.offline), load(&args.new, args.offline)) {
         (Ok(old), Ok(new)) => (old, new),
         (old, new) => {
             for message in [old.err(), new.err()].into_iter().flatten() {
@@ -76,6 +78,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parser = lexopt::Parser::from_args(args.iter().cloned());
     let mut paths = Vec::new();
     let mut format = Format::Text;
+    let mut offline = false;
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
         match arg {
             Long("format") => {
@@ -86,23 +89,24 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                     _ => return Err("--format takes `text`, `json` or `markdown`".into()),
                 }
             }
+            Long("offline") => offline = true,
             Value(path) => paths.push(PathBuf::from(path)),
             other => return Err(other.unexpected().to_string()),
         }
     }
     let mut paths = paths.into_iter();
     match (paths.next(), paths.next(), paths.next()) {
-        (Some(old), Some(new), None) => Ok(Args { old, new, format }),
+        (Some(old), Some(new), None) => Ok(Args { old, new, format, offline }),
         _ => Err("`diff` takes two paths: `pacto-lsp diff OLD NEW` (bundle folders, `pacto.yaml` files or packed `.tar.gz` bundles)".into()),
     }
 }
 
 /// Reads one version: a bundle folder, or a contract file whose folder is its bundle.
-fn load(path: &FsPath) -> Result<Loaded, String> {
+fn load(path: &FsPath, offline: bool) -> Result<Loaded, String> {
     let shown = path.display();
     let name = path.to_string_lossy();
     if name.starts_with("oci://") {
-        let (_, archive) = super::pull_archive(&name).map_err(|message| format!("{shown}: {message}"))?;
+        let (_, archive) = super::pull_archive(&name, offline).map_err(|message| format!("{shown}: {message}"))?;
         return from_archive(archive, &shown.to_string());
     }
     let absolute = fs::absolute(path);

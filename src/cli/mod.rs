@@ -34,7 +34,7 @@ Usage:
   pacto-lsp diff OLD NEW [--format text|json|markdown]
                                        classify the changes from OLD to NEW (bundle folders,
                                        pacto.yaml files, .tar.gz or oci:// refs); exit 1 when a change
-                                       is BREAKING
+                                       is BREAKING; --offline reads oci:// refs from the cache only
   pacto-lsp push oci://REG/REPO[:TAG] [-p DIR] [--force] [--plain-http] [--timeout MS]
                                        validate, pack and push DIR (default .); the tag defaults to
                                        service.version; an existing tag is kept unless --force
@@ -58,6 +58,7 @@ Check options:
   --readiness          evaluate the readiness gate (READINESS_GATE_UNMET)
   --today YYYY-MM-DD   the date readiness is judged against (default: $PACTO_TODAY, else today in UTC)
   --warn-days N        hint about readiness checks expiring within N days (default: 14)
+  --offline            read oci:// refs from the cache only
 
 Other:
   --version            print the version

@@ -167,9 +167,9 @@ pub fn pull(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 /// Pulls the bundle `oci://REF` names into memory for `diff` and `check`: through the cache (a tag is asked again
-/// after 60 s), with the credentials [`credentials::lookup`] finds and the default timeout. Returns the ref it
+/// after 60 s; with `offline` from the cache only), with the credentials [`credentials::lookup`] finds and the default timeout. Returns the ref it
 /// resolved to and the archive, read within the extract limits.
-pub(super) fn pull_archive(text: &str) -> Result<(OciRef, crate::pack::Archive), String> {
+pub(super) fn pull_archive(text: &str, offline: bool) -> Result<(OciRef, crate::pack::Archive), String> {
     let reference = parse_ref(Some(text), "this command")?;
     let settings = Settings {
         plain_http: Vec::new(),
@@ -180,7 +180,7 @@ pub(super) fn pull_archive(text: &str) -> Result<(OciRef, crate::pack::Archive),
     let cache = Cache::default_dir().map(Cache::new);
     let runtime = runtime()?;
     let (resolved, pulled) = runtime
-        .block_on(cache::pull(&registry, cache.as_ref(), &reference, false))
+        .block_on(cache::pull(&registry, cache.as_ref(), &reference, offline))
         .map_err(|error| error.to_string())?;
     Ok((resolved, pulled.archive))
 }
