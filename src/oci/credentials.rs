@@ -232,3 +232,47 @@ fn write_config(path: &Path, config: &Map<String, Value>) -> Result<(), String> 
     }
     result.map_err(failed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_keys_match_with_or_without_scheme_and_path() {
+        for key in ["ghcr.io", "https://ghcr.io", "https://GHCR.io/v1/", "http://ghcr.io/"] {
+            assert!(same_registry(key, "ghcr.io"), "{key}");
+        }
+        for key in ["ghcr.io:443", "ghcr.io.evil", "https://evil/ghcr.io", ""] {
+            assert!(!same_registry(key, "ghcr.io"), "{key}");
+        }
+        assert!(same_registry("localhost:5000", "localhost:5000"));
+    }
+
+    #[test]
+    fn auths_entries_decode_or_are_ignored() {
+        let config = |entry: Value| match serde_json::json!({ "auths": { "r.io": entry } }) {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let basic = |auth: Option<Auth>| match auth {
+            Some(Auth::Basic { username, password }) => Some((username, password)),
+            _ => None,
+        };
+        let encoded = STANDARD.encode("me:pa:ss");
+        assert_eq!(
+            basic(from_auths(&config(serde_json::json!({ "auth": encoded })), "r.io")),
+            Some(("me".into(), "pa:ss".into()))
+        );
+        let fields = serde_json::json!({ "username": "me", "password": "pw" });
+        assert_eq!(basic(from_auths(&config(fields), "r.io")), Some(("me".into(), "pw".into())));
+        for broken in [
+            serde_json::json!({ "auth": "not base64!" }),
+            serde_json::json!({ "auth": STANDARD.encode("no colon") }),
+            serde_json::json!({}),
+            serde_json::json!("text"),
+        ] {
+            assert!(from_auths(&config(broken.clone()), "r.io").is_none(), "{broken}");
+        }
+        assert!(from_auths(&config(serde_json::json!({ "auth": encoded })), "other.io").is_none());
+    }
+}

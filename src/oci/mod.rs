@@ -558,6 +558,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bearer_challenges_give_the_realm_and_service() {
+        let docker_hub = r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io""#;
+        assert_eq!(
+            bearer_challenge(docker_hub),
+            Some(("https://auth.docker.io/token".to_string(), Some("registry.docker.io".to_string())))
+        );
+        let ghcr = r#"Bearer realm="https://ghcr.io/token", scope="repository:a/b:pull""#;
+        assert_eq!(bearer_challenge(ghcr), Some(("https://ghcr.io/token".to_string(), None)));
+        assert_eq!(bearer_challenge(r#"Basic realm="pacto-test""#), None);
+        assert_eq!(bearer_challenge("Bearer service=\"x\""), None);
+    }
+
+    #[test]
     fn plain_http_only_for_loopback_and_listed_hosts() {
         let listed = vec!["registry.internal".to_string(), "10.0.0.5:5000".to_string()];
         for plain in
