@@ -8,10 +8,13 @@ use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::clock;
 use crate::core::bundle::CONTRACT_FILE;
 use crate::core::check::Options as CheckOptions;
-use crate::core::ociref::{self, OciRef};
+use crate::core::ociref::OciRef;
 use crate::core::text::{LineIndex, excerpt};
 use crate::oci::cache::{self, Cache};
-use crate::oci::{Auth, OciRegistry, Registry, RegistryError, Settings, contract_of, credentials, verify_login};
+use crate::oci::{
+    Auth, OciRegistry, RegistryError, Settings, contract_of, credentials, local_dependencies, parse_ref, push_packed,
+    verify_login,
+};
 use crate::pack::{Options, Output, PackError, pack as pack_bundle};
 
 /// The default timeout of one registry operation.
@@ -63,22 +66,7 @@ pub fn push(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return fail(err, &format!("{error}; nothing was pushed"), code);
         }
     };
-    // Upstream refuses to publish a bundle whose dependencies point at local folders: nobody else can resolve them.
-    let local: Vec<String> = contract_of(&packed.contract)
-        .dependencies
-        .iter()
-        .enumerate()
-        .filter_map(|(index, dependency)| {
-            let reference = dependency.reference.as_deref()?;
-            (!reference.starts_with("oci://"))
-                .then(|| format!("`dependencies[{index}].ref` is `{}`", excerpt(reference)))
-        })
-        .collect();
-    if !local.is_empty() {
-        let message = format!(
-            "a pushed bundle cannot depend on local folders: {}; publish them and use `oci://` refs",
-            local.join(", ")
-        );
+    if let Some(message) = local_dependencies(&packed.contract) {
         return fail(err, &message, EXIT_FINDINGS);
     }
     if reference.tag.is_none() {
@@ -89,14 +77,7 @@ pub fn push(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Ok(it) => it,
         Err(message) => return fail(err, &message, EXIT_USAGE),
     };
-    let result = runtime.block_on(async {
-        if !args.force
-            && let Some(digest) = registry.manifest_digest(&reference).await?
-        {
-            return Ok((digest, false));
-        }
-        registry.push(&reference, &packed).await.map(|digest| (digest, true))
-    });
+    let result = runtime.block_on(push_packed(&registry, &reference, &packed, args.force));
     match result {
         Ok((digest, true)) => {
             let _ = writeln!(out, "pushed {}@{} -> oci://{reference}", packed.name, packed.version);
@@ -366,20 +347,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 fn fail(err: &mut dyn Write, message: &str, code: u8) -> u8 {
     let _ = writeln!(err, "error: {message}");
     code
-}
-
-fn parse_ref(text: Option<&str>, command: &str) -> Result<OciRef, String> {
-    let Some(text) = text else {
-        return Err(format!("`{command}` needs an OCI reference (`oci://REGISTRY/REPOSITORY[:TAG]`)"));
-    };
-    let Some(rest) = text.strip_prefix("oci://") else {
-        return Err(format!("`{command}` needs an OCI reference (`oci://...`), not `{}`", excerpt(text)));
-    };
-    let reference = ociref::parse(rest).map_err(|why| format!("invalid OCI reference: {why}"))?;
-    if let Some(problem) = ociref::strict_problem(&reference) {
-        return Err(format!("invalid OCI reference: {problem}"));
-    }
-    Ok(reference)
 }
 
 /// Parses `REF [-<dir_flag> DIR] [--force] [--plain-http] [--timeout MS]`; `--force` only when `force` is allowed.

@@ -24,8 +24,9 @@ use sha2::{Digest, Sha256};
 
 pub use error::RegistryError;
 
-use crate::core::ociref::OciRef;
+use crate::core::ociref::{self, OciRef};
 use crate::core::semver::{Constraints, compare, parse_version};
+use crate::core::text::excerpt;
 use crate::pack::{Archive, MAX_STREAM, Packed, read_archive};
 
 /// The manifest media type of a bundle artifact.
@@ -551,6 +552,56 @@ async fn read_blob(
         return Err(BlobError::Invalid("does not match its digest".to_string()));
     }
     Ok(bytes)
+}
+
+/// Why a packed bundle may not be pushed: upstream refuses bundles whose dependencies point at local folders,
+/// since nobody else can resolve them. `None` when every dependency is an `oci://` ref.
+pub fn local_dependencies(contract: &str) -> Option<String> {
+    let local: Vec<String> = contract_of(contract)
+        .dependencies
+        .iter()
+        .enumerate()
+        .filter_map(|(index, dependency)| {
+            let reference = dependency.reference.as_deref()?;
+            (!reference.starts_with("oci://"))
+                .then(|| format!("`dependencies[{index}].ref` is `{}`", excerpt(reference)))
+        })
+        .collect();
+    (!local.is_empty()).then(|| {
+        format!(
+            "a pushed bundle cannot depend on local folders: {}; publish them and use `oci://` refs",
+            local.join(", ")
+        )
+    })
+}
+
+/// Pushes a packed bundle under the ref's tag unless the tag exists and `force` is off. Returns the manifest
+/// digest and whether anything was pushed.
+pub async fn push_packed<R: Registry>(
+    registry: &R,
+    reference: &OciRef,
+    packed: &Packed,
+    force: bool,
+) -> Result<(String, bool), RegistryError> {
+    if !force && let Some(digest) = registry.manifest_digest(reference).await? {
+        return Ok((digest, false));
+    }
+    registry.push(reference, packed).await.map(|digest| (digest, true))
+}
+
+/// Parses an `oci://REGISTRY/REPOSITORY[:TAG][@DIGEST]` argument of `command`, strictly.
+pub fn parse_ref(text: Option<&str>, command: &str) -> Result<OciRef, String> {
+    let Some(text) = text else {
+        return Err(format!("`{command}` needs an OCI reference (`oci://REGISTRY/REPOSITORY[:TAG]`)"));
+    };
+    let Some(rest) = text.strip_prefix("oci://") else {
+        return Err(format!("`{command}` needs an OCI reference (`oci://...`), not `{}`", excerpt(text)));
+    };
+    let reference = ociref::parse(rest).map_err(|why| format!("invalid OCI reference: {why}"))?;
+    if let Some(problem) = ociref::strict_problem(&reference) {
+        return Err(format!("invalid OCI reference: {problem}"));
+    }
+    Ok(reference)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `workspace/executeCommand`: `pacto.validate` (and the bundle commands, which arrive later).
+//! `workspace/executeCommand`: `pacto.validate`, `pacto.pack`, `pacto.push`, `pacto.diff` and `pacto.diff.clear`.
 //!
 //! Every command takes the contract's URI as its first argument and returns JSON. A failure is a
 //! JSON-RPC error with a clear message, also shown to the user.
@@ -51,7 +51,7 @@ pub async fn execute_command(session: &Arc<Session>, params: ExecuteCommandParam
         PACK => pack(session, &params.arguments).await,
         DIFF => diff(session, &params.arguments).await,
         DIFF_CLEAR => diff_clear(session, &params.arguments).await,
-        PUSH => Err(Failure::Failed(format!("`{}` is not available in this version of pacto-lsp yet", params.command))),
+        PUSH => push(session, &params.arguments).await,
         other => Err(Failure::Arguments(format!("unknown command `{other}`"))),
     };
     let (code, message) = match res {
@@ -150,6 +150,75 @@ fn pack_and_write(
     let path = packed.output.clone().ok_or("the archive has no place to be written")?;
     std::fs::write(&path, &packed.bytes).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     Ok((path, packed))
+}
+
+/// Pushes the document's bundle (as saved on disk) to `oci://REGISTRY/REPOSITORY[:TAG]` (the second argument;
+/// the tag defaults to the contract's version). The third argument may be `{force: true}` to overwrite an
+/// existing tag. Returns `{ref, digest, pushed}`; `pushed` is false when the tag existed and nothing was sent.
+async fn push(session: &Arc<Session>, arguments: &[Value]) -> std::result::Result<Value, Failure> {
+    let uri = open_document(session, arguments)?;
+    let mut reference =
+        crate::oci::parse_ref(arguments.get(1).and_then(Value::as_str), PUSH).map_err(Failure::Arguments)?;
+    if reference.digest.is_some() {
+        return Err(Failure::Arguments(
+            "`pacto.push` needs a tag, not a digest; write `oci://REGISTRY/REPOSITORY[:TAG]`".into(),
+        ));
+    }
+    let force = arguments.get(2).and_then(|it| it.get("force")).and_then(Value::as_bool).unwrap_or(false);
+    let root = session
+        .bundle_root(&uri)
+        .ok_or_else(|| Failure::Arguments(format!("{} is not a file on disk; save it first", uri.as_str())))?;
+    let settings = session.settings();
+    if settings.offline {
+        return Err(Failure::Failed("cannot push while `pacto.offline` is on".into()));
+    }
+    let options = crate::pack::Options {
+        check: settings.options(today()),
+        workspace: crate::fs::boundary(&root, &session.workspaces()),
+        output: Output::Memory,
+    };
+    let progress = Progress::begin(session, "Pacto: pushing the bundle").await;
+    // Packing reads and checks files: a blocking task. The registry calls are async I/O on the runtime.
+    let packed =
+        match blocking(PUSH, move || crate::pack::pack(&root, &options).map_err(|error| error.to_string())).await {
+            Ok(Ok(packed)) => packed,
+            Ok(Err(why)) => {
+                progress.end("failed").await;
+                return Err(Failure::Failed(format!("{why}; nothing was pushed")));
+            }
+            Err(error) => {
+                progress.end("failed").await;
+                return Err(Failure::Internal(error));
+            }
+        };
+    if let Some(why) = crate::oci::local_dependencies(&packed.contract) {
+        progress.end("failed").await;
+        return Err(Failure::Failed(why));
+    }
+    if reference.tag.is_none() {
+        reference.tag = Some(packed.version.clone());
+    }
+    let registry = crate::oci::OciRegistry::new(registry_settings(&settings, &reference.registry));
+    let res = match crate::oci::push_packed(&registry, &reference, &packed, force).await {
+        Ok((digest, pushed)) => Ok(json!({ "ref": format!("oci://{reference}"), "digest": digest, "pushed": pushed })),
+        Err(error) => Err(Failure::Failed(error.to_string())),
+    };
+    let message = match &res {
+        Ok(value) if value["pushed"] == json!(true) => "pushed",
+        Ok(_) => "already there",
+        Err(_) => "failed",
+    };
+    progress.end(message).await;
+    res
+}
+
+/// How the server reaches a registry: the `pacto.registry` settings and the stored credentials.
+fn registry_settings(settings: &crate::server::settings::Settings, registry: &str) -> crate::oci::Settings {
+    crate::oci::Settings {
+        plain_http: settings.plain_http.clone(),
+        timeout: std::time::Duration::from_millis(settings.timeout_ms),
+        auth: crate::oci::credentials::lookup(registry).0,
+    }
 }
 
 /// Makes OLD (the second argument: a bundle folder, a `pacto.yaml` or a `.tar.gz`, relative to

@@ -1,0 +1,91 @@
+//! The language server and OCI registries, over stdio with the real binary against a real registry (Debian's
+//! `docker-registry`, started on 127.0.0.1 by `support/registry.rs`): `pacto.push` publishes the saved bundle and
+//! answers the manifest digest the registry serves. Without the registry binary the tests print a notice and
+//! pass, unless `CI` is set.
+
+// Only some of the registry helpers are used here.
+#[allow(dead_code)]
+#[path = "support/registry.rs"]
+mod registry;
+mod support;
+
+use std::path::Path;
+
+use registry::{Registry, available, get};
+use serde_json::{Value, json};
+use support::lsp::{Server, copy_dir, file_uri};
+
+/// The config files and the cache point at a place that cannot exist, so nothing of this machine's is used.
+const ENV: [(&str, &str); 3] = [
+    ("XDG_CONFIG_HOME", "/dev/null/config"),
+    ("DOCKER_CONFIG", "/dev/null/docker"),
+    ("PACTO_CACHE_DIR", "/dev/null/cache"),
+];
+
+/// A copy of the example bundle in `dir/NAME`, opened in a started server. Returns the server and the URI.
+fn open_copy(dir: &Path, name: &str, options: Value) -> (Server, String, String) {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/payments-api");
+    copy_dir(&example, &dir.join(name));
+    let file = dir.join(name).join("pacto.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let uri = file_uri(&file);
+    let mut server = Server::start_with_env(&ENV);
+    server.initialize(json!({"window": {"workDoneProgress": true}}), options);
+    server.open(&uri, &text, 1);
+    server.diagnostics(&uri, 1);
+    (server, uri, text)
+}
+
+fn push(server: &mut Server, uri: &str, reference: &str, force: bool) -> Result<Value, Value> {
+    server.request(
+        "workspace/executeCommand",
+        json!({"command": "pacto.push", "arguments": [uri, reference, {"force": force}]}),
+    )
+}
+
+#[test]
+fn push_answers_the_registry_manifest_digest_and_does_not_overwrite_without_force() {
+    if !available("the language server push test") {
+        return;
+    }
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, uri, _) = open_copy(dir.path(), "payments-api", Value::Null);
+    let reference = format!("oci://{}/acme/payments-api:2.3.0", registry.addr);
+
+    let pushed = push(&mut server, &uri, &reference, false).expect("pacto.push answers");
+    assert_eq!(pushed["ref"], reference.as_str(), "{pushed:#}");
+    assert_eq!(pushed["pushed"], true, "{pushed:#}");
+    let manifest = get(
+        &registry.addr,
+        "/v2/acme/payments-api/manifests/2.3.0",
+        Some("application/vnd.oci.image.manifest.v1+json"),
+    )
+    .expect("the registry answers");
+    assert_eq!(manifest.status, 200);
+    assert_eq!(manifest.header("docker-content-digest"), pushed["digest"].as_str(), "{pushed:#}");
+    assert_eq!(registry::sha256(&manifest.body), pushed["digest"].as_str().unwrap());
+
+    let again = push(&mut server, &uri, &reference, false).expect("a second pacto.push answers");
+    assert_eq!(again, json!({"ref": reference, "digest": pushed["digest"], "pushed": false}));
+    let forced = push(&mut server, &uri, &reference, true).expect("a forced pacto.push answers");
+    assert_eq!(forced["pushed"], true);
+    assert_eq!(forced["digest"], pushed["digest"], "the same bundle makes the same manifest");
+}
+
+#[test]
+fn push_failures_are_request_failed_errors_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, uri, _) = open_copy(dir.path(), "payments-api", json!({"registry": {"timeoutMs": 2000}}));
+    // Nobody listens on port 1.
+    let error =
+        push(&mut server, &uri, "oci://127.0.0.1:1/acme/payments-api:1.0.0", false).unwrap_err()["error"].clone();
+    assert_eq!(error["code"], -32803, "{error:#}");
+    assert!(error["message"].as_str().unwrap().contains("127.0.0.1:1"), "{error:#}");
+    let error = push(&mut server, &uri, "ghcr.io/acme/payments-api", false).unwrap_err()["error"].clone();
+    assert_eq!(error["code"], -32602, "{error:#}");
+    assert!(error["message"].as_str().unwrap().contains("`oci://...`"), "{error:#}");
+    let error =
+        push(&mut server, &uri, "oci://127.0.0.1:1/acme/payments-api@sha256:0", false).unwrap_err()["error"].clone();
+    assert_eq!(error["code"], -32602, "{error:#}");
+}
