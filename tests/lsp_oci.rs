@@ -89,3 +89,86 @@ fn push_failures_are_request_failed_errors_with_a_reason() {
         push(&mut server, &uri, "oci://127.0.0.1:1/acme/payments-api@sha256:0", false).unwrap_err()["error"].clone();
     assert_eq!(error["code"], -32602, "{error:#}");
 }
+
+/// The `port: 8080` on line 24 (1-based) of the example becomes 8081: returns the change and its range.
+fn change_port(text: &str) -> (Value, Value) {
+    let line = 23;
+    let column = text.lines().nth(line).unwrap().find("8080").unwrap();
+    let range = json!({"start": {"line": line, "character": column}, "end": {"line": line, "character": column + 4}});
+    (json!([{"range": range, "text": "8081"}]), range)
+}
+
+/// Waits for the diagnostics of `version` that include a diff finding, and returns the diff findings.
+fn diff_findings(server: &mut Server, version: i64) -> Vec<Value> {
+    let published = server.wait_for("the diff", |it| {
+        it["method"] == "textDocument/publishDiagnostics"
+            && it["params"]["version"] == version
+            && it["params"]["diagnostics"].as_array().is_some_and(|all| all.iter().any(|d| d["source"] == "pacto-diff"))
+    });
+    published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|it| it["source"] == "pacto-diff")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn diff_against_a_pushed_version_shows_a_changed_port_as_breaking() {
+    if !available("the language server oci:// diff test") {
+        return;
+    }
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let options = json!({"cacheDir": cache.display().to_string()});
+    let (mut server, uri, text) = open_copy(dir.path(), "payments-api", options);
+    let reference = format!("oci://{}/acme/payments-api:2.3.0", registry.addr);
+    push(&mut server, &uri, &reference, false).expect("version A is pushed");
+
+    let (edit, range) = change_port(&text);
+    server.change(&uri, 2, edit);
+    server.diagnostics(&uri, 2);
+    let result = server
+        .request("workspace/executeCommand", json!({"command": "pacto.diff", "arguments": [uri, reference]}))
+        .expect("pacto.diff answers");
+    assert_eq!(result["classification"], "BREAKING", "{result:#}");
+    let changes = result["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{result:#}");
+    assert_eq!(changes[0]["range"], range, "{result:#}");
+    assert_eq!(
+        (changes[0]["oldValue"].as_i64(), changes[0]["newValue"].as_i64()),
+        (Some(8080), Some(8081)),
+        "{result:#}"
+    );
+    assert_eq!(result["baseline"], "2.3.0", "{result:#}");
+    let findings = diff_findings(&mut server, 2);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(
+        (&findings[0]["code"], &findings[0]["severity"], &findings[0]["range"]),
+        (&json!("BREAKING"), &json!(2), &range)
+    );
+    // The pulled bundle is in the cache.
+    assert!(std::fs::read_dir(&cache).is_ok_and(|mut it| it.next().is_some()), "nothing cached in {cache:?}");
+}
+
+#[test]
+fn the_baseline_setting_may_be_an_oci_ref() {
+    if !available("the language server oci:// baseline setting test") {
+        return;
+    }
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let reference = format!("oci://{}/acme/payments-api:2.3.0", registry.addr);
+    let (mut pusher, uri, _) = open_copy(dir.path(), "version-a", Value::Null);
+    push(&mut pusher, &uri, &reference, false).expect("version A is pushed");
+    let options = json!({"cacheDir": dir.path().join("cache").display().to_string(), "diff": {"baseline": reference}});
+    let (mut server, uri, text) = open_copy(dir.path(), "payments-api", options);
+    let (edit, range) = change_port(&text);
+    server.change(&uri, 2, edit);
+    let findings = diff_findings(&mut server, 2);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["code"], "BREAKING");
+    assert_eq!(findings[0]["range"], range);
+}

@@ -275,6 +275,7 @@ pub async fn refresh_diff(session: &Arc<Session>, uri: &Uri, generation: u64, ve
     if analyzed.key() != (generation, version) {
         return;
     }
+    session.pull_setting_baseline(uri).await;
     let job = (session.clone(), uri.clone(), analyzed.clone());
     let computed = tokio::task::spawn_blocking(move || {
         std::panic::catch_unwind(AssertUnwindSafe(|| {

@@ -2,8 +2,9 @@
 //! the diff of its current text against it, published in place beside the validation diagnostics.
 //!
 //! A baseline comes from `pacto.diff` (per document) or the `pacto.diff.baseline` setting (every
-//! contract: a path relative to its bundle). It is loaded once, off the async workers, through the
-//! file-reading gate. After each validation publish the current text is diffed against it on a
+//! contract: a path relative to its bundle, or an `oci://` ref). A local one is loaded once, off the async
+//! workers, through the file-reading gate; an `oci://` one is pulled through the pull cache with async I/O
+//! (in the command, or before the first diff for the setting) and kept in memory. After each validation publish the current text is diffed against it on a
 //! blocking thread, and the document's diagnostics are published again with the changes added
 //! (source `pacto-diff`), so the diff never delays or replaces validation.
 
@@ -18,6 +19,7 @@ use crate::core::diff::{self, Change, ChangeType, Classification, Diff, Side, Ve
 use crate::core::text::{LineIndex, excerpt};
 use crate::core::yaml;
 use crate::fs::{self, FileKey, gate};
+use crate::oci::cache::Cache;
 use crate::server::convert::{self, Encoding};
 
 /// The diagnostics' source, so editors can tell diff findings from validation.
@@ -43,7 +45,7 @@ pub struct LiveDiff {
 /// bundle root of the document (`root`) unless absolute. Blocking: call it off the async workers.
 pub fn load(source: &str, root: Option<&Path>, workspaces: &[PathBuf]) -> Result<Baseline, String> {
     if source.starts_with("oci://") {
-        return Err("`oci://` baselines need the registry client, which this version does not have yet".into());
+        return Err("`oci://` baselines are pulled with `load_oci`, not read from disk".into());
     }
     let given = Path::new(source.strip_prefix("file://").unwrap_or(source));
     let path = match (given.is_absolute(), root) {
@@ -62,7 +64,7 @@ pub fn load(source: &str, root: Option<&Path>, workspaces: &[PathBuf]) -> Result
             FileRead::Unusable(why) => return Err(format!("`{}` {why}", excerpt(source))),
         };
         let archive = crate::pack::read_archive(&bytes).map_err(|why| format!("`{}`: {why}", excerpt(source)))?;
-        (archive.contract().to_vec(), Arc::new(archive))
+        return from_archive(source, archive);
     } else {
         let folder = match name == CONTRACT_FILE {
             true => path.parent().unwrap_or(Path::new("/")).to_path_buf(),
@@ -76,6 +78,32 @@ pub fn load(source: &str, root: Option<&Path>, workspaces: &[PathBuf]) -> Result
         };
         (text, bundle.files)
     };
+    finish(source, text, bundle)
+}
+
+/// Pulls an `oci://` baseline through the pull cache (only from the cache when `offline` is set) and keeps
+/// the archive in memory. Async I/O: await it on the runtime, never inside a blocking task.
+pub async fn load_oci(source: &str, settings: &crate::server::settings::Settings) -> Result<Baseline, String> {
+    let reference = crate::oci::parse_ref(Some(source), "the baseline")?;
+    let registry = crate::oci::OciRegistry::new(crate::oci::Settings {
+        plain_http: settings.plain_http.clone(),
+        timeout: std::time::Duration::from_millis(settings.timeout_ms),
+        auth: crate::oci::credentials::lookup(&reference.registry).0,
+    });
+    let cache = settings.cache_dir.clone().or_else(Cache::default_dir).map(Cache::new);
+    let (_, pulled) = crate::oci::cache::pull(&registry, cache.as_ref(), &reference, settings.offline)
+        .await
+        .map_err(|error| error.to_string())?;
+    from_archive(source, pulled.archive)
+}
+
+/// A baseline from a packed bundle read into memory.
+fn from_archive(source: &str, archive: crate::pack::Archive) -> Result<Baseline, String> {
+    finish(source, archive.contract().to_vec(), Arc::new(archive))
+}
+
+/// Decodes the baseline's contract text and names the baseline.
+fn finish(source: &str, text: Vec<u8>, bundle: Arc<dyn BundleFiles>) -> Result<Baseline, String> {
     let text = crate::core::check::decode(&text)
         .map_err(|finding| format!("`{}`: {}", excerpt(source), finding.message))?
         .to_string();

@@ -178,12 +178,34 @@ impl Session {
         if let Some(entry) = self.setting_baselines.get(uri).filter(|it| it.0 == setting) {
             return entry.1.as_ref().ok().cloned();
         }
+        // An `oci://` setting is pulled by `pull_setting_baseline` before the diff runs, never here.
+        if setting.starts_with("oci://") {
+            return None;
+        }
         let loaded = live_diff::load(&setting, root, &self.workspaces()).map(Arc::new);
+        self.remember_setting_baseline(uri, setting, loaded.clone());
+        loaded.ok()
+    }
+
+    /// Pulls the `pacto.diff.baseline` setting's baseline when it is an `oci://` ref not pulled yet (async
+    /// I/O on the runtime, so [`Session::baseline`] finds it without touching the network).
+    pub async fn pull_setting_baseline(&self, uri: &Uri) {
+        let settings = self.settings();
+        let Some(setting) = settings.diff_baseline.clone().filter(|it| it.starts_with("oci://")) else {
+            return;
+        };
+        if self.baselines.contains_key(uri) || self.setting_baselines.get(uri).is_some_and(|it| it.0 == setting) {
+            return;
+        }
+        let loaded = live_diff::load_oci(&setting, &settings).await.map(Arc::new);
+        self.remember_setting_baseline(uri, setting, loaded);
+    }
+
+    fn remember_setting_baseline(&self, uri: &Uri, setting: String, loaded: Result<Arc<Baseline>, String>) {
         if let Err(why) = &loaded {
             tracing::warn!(uri = uri.as_str(), %why, "the `pacto.diff.baseline` setting names no usable baseline");
         }
-        self.setting_baselines.insert(uri.clone(), (setting, loaded.clone()));
-        loaded.ok()
+        self.setting_baselines.insert(uri.clone(), (setting, loaded));
     }
 
     /// Whether the document is diffed against a baseline (or had a diff that must be cleared).

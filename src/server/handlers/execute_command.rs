@@ -235,7 +235,11 @@ async fn diff(session: &Arc<Session>, arguments: &[Value]) -> std::result::Resul
     let progress = Progress::begin(session, "Pacto: diffing").await;
     let root = session.bundle_root(&uri);
     let workspaces = session.workspaces();
-    let loaded = blocking(DIFF, move || live_diff::load(&old, root.as_deref(), &workspaces)).await;
+    // An `oci://` baseline is pulled with async I/O here; a local one is read on a blocking thread.
+    let loaded = match old.starts_with("oci://") {
+        true => Ok(live_diff::load_oci(&old, &session.settings()).await),
+        false => blocking(DIFF, move || live_diff::load(&old, root.as_deref(), &workspaces)).await,
+    };
     let baseline = match loaded {
         Ok(Ok(it)) => Arc::new(it),
         Ok(Err(why)) => {
