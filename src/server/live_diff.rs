@@ -85,11 +85,7 @@ pub fn load(source: &str, root: Option<&Path>, workspaces: &[PathBuf]) -> Result
 /// the archive in memory. Async I/O: await it on the runtime, never inside a blocking task.
 pub async fn load_oci(source: &str, settings: &crate::server::settings::Settings) -> Result<Baseline, String> {
     let reference = crate::oci::parse_ref(Some(source), "the baseline")?;
-    let registry = crate::oci::OciRegistry::new(crate::oci::Settings {
-        plain_http: settings.plain_http.clone(),
-        timeout: std::time::Duration::from_millis(settings.timeout_ms),
-        auth: crate::oci::credentials::lookup(&reference.registry).0,
-    });
+    let registry = crate::oci::OciRegistry::new(settings.registry(&reference.registry));
     let cache = settings.cache_dir.clone().or_else(Cache::default_dir).map(Cache::new);
     let (_, pulled) = crate::oci::cache::pull(&registry, cache.as_ref(), &reference, settings.offline)
         .await

@@ -65,6 +65,15 @@ impl Settings {
         }
     }
 
+    /// How to reach `registry`: the `registry.*` settings and the stored credentials.
+    pub fn registry(&self, registry: &str) -> crate::oci::Settings {
+        crate::oci::Settings {
+            plain_http: self.plain_http.clone(),
+            timeout: std::time::Duration::from_millis(self.timeout_ms),
+            auth: crate::oci::credentials::lookup(registry).0,
+        }
+    }
+
     /// The engine's options for a check as of `today`: the one place settings become options.
     pub fn options(&self, today: Date) -> Options {
         Options { today, readiness_gate: self.readiness_gate, warn_days: self.warn_days }

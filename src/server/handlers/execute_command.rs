@@ -198,7 +198,7 @@ async fn push(session: &Arc<Session>, arguments: &[Value]) -> std::result::Resul
     if reference.tag.is_none() {
         reference.tag = Some(packed.version.clone());
     }
-    let registry = crate::oci::OciRegistry::new(registry_settings(&settings, &reference.registry));
+    let registry = crate::oci::OciRegistry::new(settings.registry(&reference.registry));
     let res = match crate::oci::push_packed(&registry, &reference, &packed, force).await {
         Ok((digest, pushed)) => Ok(json!({ "ref": format!("oci://{reference}"), "digest": digest, "pushed": pushed })),
         Err(error) => Err(Failure::Failed(error.to_string())),
@@ -210,15 +210,6 @@ async fn push(session: &Arc<Session>, arguments: &[Value]) -> std::result::Resul
     };
     progress.end(message).await;
     res
-}
-
-/// How the server reaches a registry: the `pacto.registry` settings and the stored credentials.
-fn registry_settings(settings: &crate::server::settings::Settings, registry: &str) -> crate::oci::Settings {
-    crate::oci::Settings {
-        plain_http: settings.plain_http.clone(),
-        timeout: std::time::Duration::from_millis(settings.timeout_ms),
-        auth: crate::oci::credentials::lookup(registry).0,
-    }
 }
 
 /// Makes OLD (the second argument: a bundle folder, a `pacto.yaml` or a `.tar.gz`, relative to
