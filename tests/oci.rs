@@ -783,3 +783,49 @@ fn diff_and_check_read_oci_refs_through_the_registry() {
     assert_eq!(checked.status.code(), Some(2));
     assert!(stderr(&checked).starts_with(&format!("error: {missing}: artifact not found")), "{}", stderr(&checked));
 }
+
+#[test]
+fn check_follows_oci_policy_refs_and_fails_closed_when_they_cannot_be_pulled() {
+    if !available("`oci://` policy refs in check") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/policy-ref-local/org-policies");
+    std::fs::create_dir_all(temp.path().join("org/policy")).unwrap();
+    std::fs::copy(fixture.join("policy/owner.json"), temp.path().join("org/policy/owner.json")).unwrap();
+    // The policy bundle obeys its own policy, or it could not be pushed.
+    let own = std::fs::read_to_string(fixture.join("pacto.yaml"))
+        .unwrap()
+        .replace("  version: 1.0.0\n", "  version: 1.0.0\n  owner: platform\n");
+    assert!(own.contains("owner: platform"));
+    std::fs::write(temp.path().join("org/pacto.yaml"), own).unwrap();
+    let policy = format!("oci://{}/acme/org-policies:1.0.0", registry.addr);
+    let pushed = run(temp.path(), &["push", &policy, "-p", "org"]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+
+    let contract = |reference: &str| {
+        format!(
+            "pactoVersion: \"1.1\"\nservice:\n  name: policy-ref\n  version: 1.0.0\npolicies:\n  - name: org\n    ref: {reference}\n"
+        )
+    };
+    std::fs::create_dir_all(temp.path().join("svc")).unwrap();
+    std::fs::write(temp.path().join("svc/pacto.yaml"), contract(&policy)).unwrap();
+    let checked = run(temp.path(), &["check", "svc"]);
+    assert_eq!(checked.status.code(), Some(1), "{}", stderr(&checked));
+    assert!(
+        stdout(&checked).contains(&format!(
+            "svc/pacto.yaml:2:1: error[POLICY_VIOLATION] policy policies[\"org\"] -> {policy} policies[\"owner-required\"]: `service` is missing the required key `owner` (service)\n"
+        )),
+        "{}",
+        stdout(&checked)
+    );
+
+    let unreachable = "oci://127.0.0.1:1/acme/org-policies:1.0.0";
+    std::fs::write(temp.path().join("svc/pacto.yaml"), contract(unreachable)).unwrap();
+    let checked = run(temp.path(), &["check", "svc"]);
+    assert_eq!(checked.status.code(), Some(1), "{}", stderr(&checked));
+    let text = stdout(&checked);
+    assert!(text.contains("error[POLICY_REF_UNRESOLVED] cannot resolve policy ref `oci://127.0.0.1:1/acme/org-policies:1.0.0`: registry `127.0.0.1:1` is unreachable"), "{text}");
+    assert!(!text.contains("POLICY_VIOLATION"), "{text}");
+}

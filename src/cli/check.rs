@@ -1,5 +1,6 @@
 //! `pacto-lsp check`: validate bundles and print diagnostics as an editor would show them.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
@@ -8,10 +9,11 @@ use serde_json::json;
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::clock;
-use crate::core::bundle::{CONTRACT_FILE, FileRead};
+use crate::core::bundle::{BundleRef, CONTRACT_FILE, FileRead};
 use crate::core::check::{Environment, Options, analyze};
 use crate::core::date::{self, Date};
 use crate::core::finding::{Finding, Severity};
+use crate::core::policy::PolicyResolver;
 use crate::core::text::LineIndex;
 use crate::fs::{self, Direct, FileKey, Loader, Resolver};
 
@@ -27,6 +29,55 @@ struct Args {
     options: Options,
     /// `oci://` refs come from the cache only.
     offline: bool,
+}
+
+/// The most policy bundles pulled for one contract.
+const MAX_PULLED_POLICIES: usize = 64;
+
+/// Pulls every `oci://` policy ref reachable from the contract (through the policies of the pulled bundles) into
+/// memory before the analysis, whose resolver is synchronous. A ref that cannot be pulled keeps its reason.
+fn pull_policies(contract: &[u8], offline: bool) -> HashMap<String, Result<BundleRef, String>> {
+    let mut bundles = HashMap::new();
+    let mut queue = oci_policy_refs(contract);
+    while let Some(reference) = queue.pop() {
+        if bundles.contains_key(&reference) || bundles.len() >= MAX_PULLED_POLICIES {
+            continue;
+        }
+        let pulled = super::pull_archive(&reference, offline).map(|(_, archive)| {
+            queue.extend(oci_policy_refs(archive.contract()));
+            BundleRef { id: reference.clone(), files: Arc::new(archive) }
+        });
+        bundles.insert(reference, pulled);
+    }
+    bundles
+}
+
+/// The `oci://` refs of a contract's `policies`.
+fn oci_policy_refs(contract: &[u8]) -> Vec<String> {
+    let contract = crate::oci::contract_of(&String::from_utf8_lossy(contract));
+    contract.policies.into_iter().filter_map(|it| it.reference).filter(|it| it.starts_with("oci://")).collect()
+}
+
+/// Resolves `oci://` policy refs from the bundles pulled before the analysis, and local ones with the folder
+/// resolver when there is one. Fails closed: a ref that was not pulled is unresolved.
+struct Pulled<'a> {
+    local: Option<&'a Resolver>,
+    bundles: HashMap<String, Result<BundleRef, String>>,
+}
+
+impl PolicyResolver for Pulled<'_> {
+    fn open(&self, from: &BundleRef, reference: &str) -> Result<BundleRef, String> {
+        if !reference.starts_with("oci://") {
+            return match self.local {
+                Some(local) => local.open(from, reference),
+                None => Err("a local ref in a pulled bundle has no folder to be resolved against".into()),
+            };
+        }
+        match self.bundles.get(reference) {
+            Some(pulled) => pulled.clone(),
+            None => Err(format!("more than {MAX_PULLED_POLICIES} policy bundles would have to be pulled")),
+        }
+    }
 }
 
 /// Runs `check` with its arguments (after the word `check`).
@@ -95,7 +146,8 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, offline: bool
     };
     let boundary = fs::boundary(&root, &[workspace.to_path_buf()]);
     let bundle = fs::bundle(&root, &root, loader.clone());
-    let resolver = Resolver { boundary, loader };
+    let local = Resolver { boundary, loader };
+    let resolver = Pulled { local: Some(&local), bundles: pull_policies(&bytes, offline) };
     let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
     let (text, findings) = match crate::core::check::decode(&bytes) {
         Ok(text) => {
@@ -112,13 +164,14 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, offline: bool
     Ok(Checked { file, findings, text, lines })
 }
 
-/// Checks the bundle an `oci://` ref names, pulled into memory; its policy refs are not followed (there is no
-/// folder to resolve them against).
+/// Checks the bundle an `oci://` ref names, pulled into memory; its `oci://` policy refs are followed, its local
+/// ones cannot be (there is no folder to resolve them against).
 fn check_pulled(name: &str, options: &Options, offline: bool) -> Result<Checked, String> {
     let (_, archive) = super::pull_archive(name, offline).map_err(|message| format!("{name}: {message}"))?;
     let bytes = archive.contract().to_vec();
-    let bundle = crate::core::bundle::BundleRef { id: format!("oci:{name}"), files: Arc::new(archive) };
-    let env = Environment { bundle: Some(&bundle), resolver: None };
+    let resolver = Pulled { local: None, bundles: pull_policies(&bytes, offline) };
+    let bundle = BundleRef { id: format!("oci:{name}"), files: Arc::new(archive) };
+    let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
     let (text, findings) = match crate::core::check::decode(&bytes) {
         Ok(text) => {
             let findings = analyze(text, options, &env).findings;
