@@ -56,6 +56,14 @@ fn push_answers_the_registry_manifest_digest_and_does_not_overwrite_without_forc
     let pushed = push(&mut server, &uri, &reference, false).expect("pacto.push answers");
     assert_eq!(pushed["ref"], reference.as_str(), "{pushed:#}");
     assert_eq!(pushed["pushed"], true, "{pushed:#}");
+    let begun = server.wait_for("the push's progress", |it| {
+        it["method"] == "$/progress" && it["params"]["value"]["title"] == "Pacto: pushing the bundle"
+    });
+    let token = begun["params"]["token"].clone();
+    let ended = server.wait_for("the end of the push's progress", |it| {
+        it["method"] == "$/progress" && it["params"]["token"] == token && it["params"]["value"]["kind"] == "end"
+    });
+    assert_eq!(ended["params"]["value"]["message"], "pushed");
     let manifest = get(
         &registry.addr,
         "/v2/acme/payments-api/manifests/2.3.0",
