@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
 use crate::clock;
-use crate::core::bundle::{BundleRef, CONTRACT_FILE, FileRead};
+use crate::core::bundle::{BundleRef, CONTRACT_FILE};
 use crate::core::check::{Environment, Options, analyze};
 use crate::core::date::{self, Date};
 use crate::core::finding::{Finding, Severity};
 use crate::core::policy::PolicyResolver;
 use crate::core::text::LineIndex;
-use crate::fs::{self, Direct, FileKey, Loader, Resolver};
+use crate::fs::{self, Resolver};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -127,35 +127,13 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, offline: bool
     if let Some(name) = path.to_str().filter(|it| it.starts_with("oci://")) {
         return check_pulled(name, options, offline);
     }
-    let absolute = fs::absolute(path);
-    let (root, file) = match std::fs::metadata(&absolute).map(|it| it.is_dir()) {
-        Ok(true) => (absolute.clone(), CONTRACT_FILE.to_string()),
-        _ => match (absolute.parent(), absolute.file_name().and_then(|it| it.to_str())) {
-            (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string()),
-            _ => return Err(format!("{shown}: not a contract file or a bundle folder")),
-        },
-    };
-    let loader: Arc<Direct> = Arc::new(Direct::default());
-    let bytes = match loader.read(&FileKey::in_bundle(&root, &file)) {
-        FileRead::File(bytes) => bytes,
-        FileRead::Missing if file == CONTRACT_FILE && absolute.is_dir() => {
-            return Err(format!("{shown}: no {CONTRACT_FILE} in this directory"));
-        }
-        FileRead::Missing => return Err(format!("{shown}: no such file")),
-        FileRead::Unusable(why) => return Err(format!("{shown}: the contract {why}")),
-    };
+    let LocalContract { root, loader, bytes } = read_local_contract(path)?;
     let boundary = fs::boundary(&root, &[workspace.to_path_buf()]);
     let bundle = fs::bundle(&root, &root, loader.clone());
     let local = Resolver { boundary, loader };
     let resolver = Pulled { local: Some(&local), bundles: pull_policies(&bytes, offline) };
     let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
-    let (text, findings) = match crate::core::check::decode(&bytes) {
-        Ok(text) => {
-            let findings = analyze(text, options, &env).findings;
-            (text.to_string(), findings)
-        }
-        Err(finding) => (String::from_utf8_lossy(&bytes).into_owned(), vec![finding]),
-    };
+    let (text, findings) = analyze_bytes(&bytes, options, &env);
     let lines = LineIndex::new(&text);
     let file = match path.is_dir() {
         true => path.join(CONTRACT_FILE).display().to_string(),
@@ -172,15 +150,17 @@ fn check_pulled(name: &str, options: &Options, offline: bool) -> Result<Checked,
     let resolver = Pulled { local: None, bundles: pull_policies(&bytes, offline) };
     let bundle = BundleRef { id: format!("oci:{name}"), files: Arc::new(archive) };
     let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
-    let (text, findings) = match crate::core::check::decode(&bytes) {
-        Ok(text) => {
-            let findings = analyze(text, options, &env).findings;
-            (text.to_string(), findings)
-        }
-        Err(finding) => (String::from_utf8_lossy(&bytes).into_owned(), vec![finding]),
-    };
+    let (text, findings) = analyze_bytes(&bytes, options, &env);
     let lines = LineIndex::new(&text);
     Ok(Checked { file: name.to_string(), findings, text, lines })
+}
+
+/// Decodes a contract and checks it; text that is not UTF-8 is one finding, shown on the lossy text.
+fn analyze_bytes(bytes: &[u8], options: &Options, env: &Environment<'_>) -> (String, Vec<Finding>) {
+    match crate::core::check::decode(bytes) {
+        Ok(text) => (text.to_string(), analyze(text, options, env).findings),
+        Err(finding) => (String::from_utf8_lossy(bytes).into_owned(), vec![finding]),
+    }
 }
 
 /// One finding as a text line: `FILE:LINE:COL: SEVERITY[CODE] message (path)`.

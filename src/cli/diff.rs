@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
-use crate::core::bundle::{BundleRef, CONTRACT_FILE, FileRead};
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
+use crate::core::bundle::BundleRef;
 use crate::core::diff::{self, Change, ChangeType, Classification, Diff, Side, Version};
 use crate::core::text::LineIndex;
-use crate::fs::{self, Direct, FileKey, Loader};
+use crate::fs;
+use crate::pack::ArchiveFileError;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -113,20 +114,7 @@ fn load(path: &FsPath, offline: bool) -> Result<Loaded, String> {
     if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
         return load_archive(&absolute, &shown.to_string());
     }
-    let (root, file) = match std::fs::metadata(&absolute).map(|it| it.is_dir()) {
-        Ok(true) => (absolute.clone(), CONTRACT_FILE.to_string()),
-        _ => match (absolute.parent(), absolute.file_name().and_then(|it| it.to_str())) {
-            (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string()),
-            _ => return Err(format!("{shown}: not a contract file or a bundle folder")),
-        },
-    };
-    let loader: Arc<Direct> = Arc::new(Direct::default());
-    let bytes = match loader.read(&FileKey::in_bundle(&root, &file)) {
-        FileRead::File(bytes) => bytes,
-        FileRead::Missing if absolute.is_dir() => return Err(format!("{shown}: no {CONTRACT_FILE} in this directory")),
-        FileRead::Missing => return Err(format!("{shown}: no such file")),
-        FileRead::Unusable(why) => return Err(format!("{shown}: the contract {why}")),
-    };
+    let LocalContract { root, loader, bytes } = read_local_contract(path)?;
     let text = match crate::core::check::decode(&bytes) {
         Ok(text) => text.to_string(),
         Err(finding) => return Err(format!("{shown}: {}", finding.message)),
@@ -136,15 +124,11 @@ fn load(path: &FsPath, offline: bool) -> Result<Loaded, String> {
 
 /// Reads a packed bundle (`.tar.gz`) through the gate and then in memory, within the extract limits.
 fn load_archive(path: &FsPath, shown: &str) -> Result<Loaded, String> {
-    let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|it| it.to_str())) else {
-        return Err(format!("{shown}: not a packed bundle"));
-    };
-    let bytes = match crate::fs::gate::read(&FileKey::in_bundle(parent, name)) {
-        FileRead::File(bytes) => bytes,
-        FileRead::Missing => return Err(format!("{shown}: no such file")),
-        FileRead::Unusable(why) => return Err(format!("{shown}: the archive {why}")),
-    };
-    let archive = crate::pack::read_archive(&bytes).map_err(|why| format!("{shown}: {why}"))?;
+    let archive = crate::pack::read_archive_file(path).map_err(|error| match error {
+        ArchiveFileError::Missing => format!("{shown}: no such file"),
+        ArchiveFileError::Unusable(why) => format!("{shown}: the archive {why}"),
+        ArchiveFileError::Invalid(why) => format!("{shown}: {why}"),
+    })?;
     from_archive(archive, shown)
 }
 

@@ -9,6 +9,8 @@ mod oci;
 mod pack;
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use check::check;
 pub use diff::diff;
@@ -16,6 +18,39 @@ pub use init::init;
 use oci::pull_archive;
 pub use oci::{login, logout, pull, push};
 pub use pack::pack;
+
+use crate::core::bundle::{CONTRACT_FILE, FileRead};
+use crate::fs::{Direct, FileKey, Loader};
+
+/// A contract named on the command line: a bundle folder or the contract file itself, read through
+/// the gate with the loader that will serve the rest of its bundle.
+struct LocalContract {
+    root: PathBuf,
+    loader: Arc<Direct>,
+    bytes: Arc<[u8]>,
+}
+
+/// Reads the contract a path names; the error is a line for the user, naming the path as given.
+fn read_local_contract(path: &Path) -> Result<LocalContract, String> {
+    let shown = path.display();
+    let absolute = crate::fs::absolute(path);
+    let is_dir = std::fs::metadata(&absolute).is_ok_and(|it| it.is_dir());
+    let (root, file) = match is_dir {
+        true => (absolute.clone(), CONTRACT_FILE.to_string()),
+        false => match (absolute.parent(), absolute.file_name().and_then(|it| it.to_str())) {
+            (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string()),
+            _ => return Err(format!("{shown}: not a contract file or a bundle folder")),
+        },
+    };
+    let loader: Arc<Direct> = Arc::new(Direct::default());
+    let bytes = match loader.read(&FileKey::in_bundle(&root, &file)) {
+        FileRead::File(bytes) => bytes,
+        FileRead::Missing if is_dir => return Err(format!("{shown}: no {CONTRACT_FILE} in this directory")),
+        FileRead::Missing => return Err(format!("{shown}: no such file")),
+        FileRead::Unusable(why) => return Err(format!("{shown}: the contract {why}")),
+    };
+    Ok(LocalContract { root, loader, bytes })
+}
 
 /// Exit codes, as in the spec: 0 no errors, 1 errors found, 2 usage or I/O error.
 pub const EXIT_OK: u8 = 0;

@@ -136,6 +136,29 @@ impl std::fmt::Display for PackError {
     }
 }
 
+/// Why a packed bundle file (`.tar.gz` on disk) could not be read.
+#[derive(Clone, Debug)]
+pub enum ArchiveFileError {
+    Missing,
+    /// The gate refused the file (a FIFO, a link out of its folder, too large, …).
+    Unusable(Unusable),
+    /// Not a packed bundle, or one beyond the extract limits.
+    Invalid(String),
+}
+
+/// Reads a packed bundle file through the gate, then in memory within the extract limits.
+pub fn read_archive_file(path: &Path) -> Result<Archive, ArchiveFileError> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|it| it.to_str())) else {
+        return Err(ArchiveFileError::Invalid("not a packed bundle".into()));
+    };
+    let bytes = match crate::fs::gate::read(&FileKey::in_bundle(parent, name)) {
+        FileRead::File(bytes) => bytes,
+        FileRead::Missing => return Err(ArchiveFileError::Missing),
+        FileRead::Unusable(why) => return Err(ArchiveFileError::Unusable(why)),
+    };
+    read_archive(&bytes).map_err(ArchiveFileError::Invalid)
+}
+
 /// Validates the bundle folder at `root` and packs it in memory. Nothing is written.
 pub fn pack(root: &Path, options: &Options) -> Result<Packed, PackError> {
     let root = crate::fs::absolute(root);

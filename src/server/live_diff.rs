@@ -18,8 +18,9 @@ use crate::core::bundle::{BundleFiles, BundleRef, CONTRACT_FILE, FileRead};
 use crate::core::diff::{self, Change, ChangeType, Classification, Diff, Side, Version};
 use crate::core::text::{LineIndex, excerpt};
 use crate::core::yaml;
-use crate::fs::{self, FileKey, gate};
+use crate::fs;
 use crate::oci::cache::Cache;
+use crate::pack::ArchiveFileError;
 use crate::server::convert::{self, Encoding};
 
 /// The diagnostics' source, so editors can tell diff findings from validation.
@@ -55,30 +56,26 @@ pub fn load(source: &str, root: Option<&Path>, workspaces: &[PathBuf]) -> Result
             return Err(format!("`{}` is relative, and the contract is not a file on disk", excerpt(source)));
         }
     };
-    let name = path.file_name().and_then(|it| it.to_str()).unwrap_or_default().to_string();
-    let (text, bundle): (Vec<u8>, Arc<dyn BundleFiles>) = if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
-        let parent = path.parent().unwrap_or(Path::new("/"));
-        let bytes = match gate::read(&FileKey::in_bundle(parent, &name)) {
-            FileRead::File(bytes) => bytes,
-            FileRead::Missing => return Err(format!("`{}` does not exist", excerpt(source))),
-            FileRead::Unusable(why) => return Err(format!("`{}` {why}", excerpt(source))),
-        };
-        let archive = crate::pack::read_archive(&bytes).map_err(|why| format!("`{}`: {why}", excerpt(source)))?;
+    let name = path.file_name().and_then(|it| it.to_str()).unwrap_or_default();
+    if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        let archive = crate::pack::read_archive_file(&path).map_err(|error| match error {
+            ArchiveFileError::Missing => format!("`{}` does not exist", excerpt(source)),
+            ArchiveFileError::Unusable(why) => format!("`{}` {why}", excerpt(source)),
+            ArchiveFileError::Invalid(why) => format!("`{}`: {why}", excerpt(source)),
+        })?;
         return from_archive(source, archive);
-    } else {
-        let folder = match name == CONTRACT_FILE {
-            true => path.parent().unwrap_or(Path::new("/")).to_path_buf(),
-            false => path.clone(),
-        };
-        let (bundle, _) = fs::local(&folder, &fs::boundary(&folder, workspaces));
-        let text = match bundle.files.read(CONTRACT_FILE) {
-            FileRead::File(bytes) => bytes.to_vec(),
-            FileRead::Missing => return Err(format!("`{}` holds no {CONTRACT_FILE}", excerpt(source))),
-            FileRead::Unusable(why) => return Err(format!("`{}`: {CONTRACT_FILE} {why}", excerpt(source))),
-        };
-        (text, bundle.files)
+    }
+    let folder = match name == CONTRACT_FILE {
+        true => path.parent().unwrap_or(Path::new("/")).to_path_buf(),
+        false => path.clone(),
     };
-    finish(source, text, bundle)
+    let (bundle, _) = fs::local(&folder, &fs::boundary(&folder, workspaces));
+    let text = match bundle.files.read(CONTRACT_FILE) {
+        FileRead::File(bytes) => bytes.to_vec(),
+        FileRead::Missing => return Err(format!("`{}` holds no {CONTRACT_FILE}", excerpt(source))),
+        FileRead::Unusable(why) => return Err(format!("`{}`: {CONTRACT_FILE} {why}", excerpt(source))),
+    };
+    finish(source, text, bundle.files)
 }
 
 /// Pulls an `oci://` baseline through the pull cache (only from the cache when `offline` is set) and keeps
