@@ -111,6 +111,10 @@ codes! {
     READINESS_GATE_UNMET => Error, Readiness;
     READINESS_CHECK_EXPIRED => Warning, Readiness;
     READINESS_CHECK_EXPIRING => Hint, Readiness;
+    DEPENDENCY_NOT_FOUND => Warning, Registry;
+    DEPENDENCY_INCOMPATIBLE => Warning, Registry;
+    REGISTRY_UNREACHABLE => Warning, Registry;
+    REGISTRY_AUTH_FAILED => Warning, Registry;
 }
 
 impl fmt::Display for Code {
@@ -128,6 +132,8 @@ pub enum Layer {
     Semantic,
     Policy,
     Readiness,
+    /// What registries say about dependency and configuration refs (never part of `analyze`).
+    Registry,
 }
 
 /// One problem found in a contract.

@@ -14,6 +14,7 @@ pub mod ociref;
 pub mod path;
 pub mod policy;
 pub mod readiness;
+pub mod registry;
 pub mod rules;
 pub mod schema;
 pub mod semver;

@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod credentials;
 mod error;
+pub mod lookup;
 
 use std::collections::BTreeMap;
 use std::future::Future;
