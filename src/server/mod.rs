@@ -10,6 +10,7 @@ mod files;
 mod handlers;
 mod live_diff;
 mod pool;
+mod registry;
 mod session;
 mod settings;
 mod stdio;

@@ -16,6 +16,7 @@ use crate::server::convert::Encoding;
 use crate::server::document::{Analyzed, Document};
 use crate::server::files::FileCache;
 use crate::server::live_diff::{self, Baseline, LiveDiff};
+use crate::server::registry::Remotes;
 use crate::server::settings::Settings;
 
 /// What the client said it can do, read once at `initialize`.
@@ -52,6 +53,8 @@ pub struct Session {
     pub setting_baselines: DashMap<Uri, (String, Result<Arc<Baseline>, String>)>,
     /// The newest live diff per document.
     pub diffs: DashMap<Uri, Arc<LiveDiff>>,
+    /// What the registries said about `oci://` refs.
+    pub remotes: Remotes,
 }
 
 /// Serializes publishing for one URI; holds the (generation, version) last published.
@@ -82,6 +85,7 @@ impl Session {
             baselines: DashMap::new(),
             setting_baselines: DashMap::new(),
             diffs: DashMap::new(),
+            remotes: Remotes::new(&Settings::default()),
         }
     }
 
@@ -107,7 +111,12 @@ impl Session {
         self.settings.read().map(|it| it.clone()).unwrap_or_default()
     }
 
+    /// Replaces the settings; when the registry settings change, the registry answers are forgotten.
     pub fn set_settings(&self, settings: Settings) {
+        let registry = |it: &Settings| (it.plain_http.clone(), it.timeout_ms, it.offline, it.cache_dir.clone());
+        if registry(&self.settings()) != registry(&settings) {
+            self.remotes.reset(&settings);
+        }
         if let Ok(mut current) = self.settings.write() {
             *current = settings;
         }
