@@ -1,6 +1,5 @@
 //! `pacto-lsp check`: validate bundles and print diagnostics as an editor would show them.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
@@ -10,12 +9,14 @@ use serde_json::json;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
 use crate::clock;
 use crate::core::bundle::{BundleRef, CONTRACT_FILE};
-use crate::core::check::{Environment, Options, analyze};
+use crate::core::check::{Environment, Options, analyze, sorted};
 use crate::core::date::{self, Date};
 use crate::core::finding::{Finding, Severity};
-use crate::core::policy::PolicyResolver;
+use crate::core::registry;
 use crate::core::text::LineIndex;
 use crate::fs::{self, Resolver};
+use crate::oci::cache::Cache;
+use crate::oci::lookup::{self, PulledPolicies, Registries, WithPulled};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -29,54 +30,36 @@ struct Args {
     options: Options,
     /// `oci://` refs come from the cache only.
     offline: bool,
+    /// Ask the registries about dependency and configuration refs (`--resolve`).
+    resolve: bool,
 }
 
-/// The most policy bundles pulled for one contract.
-const MAX_PULLED_POLICIES: usize = 64;
+/// The registries one `check` run talks to and the runtime their calls run on. `oci://` policy refs are always
+/// resolved (they decide the verdict); dependency and configuration refs only with `--resolve`.
+struct Online {
+    runtime: tokio::runtime::Runtime,
+    registries: Registries,
+    resolve: bool,
+}
 
-/// Pulls every `oci://` policy ref reachable from the contract (through the policies of the pulled bundles) into
-/// memory before the analysis, whose resolver is synchronous. A ref that cannot be pulled keeps its reason.
-fn pull_policies(contract: &[u8], offline: bool) -> HashMap<String, Result<BundleRef, String>> {
-    let mut bundles = HashMap::new();
-    let mut queue = oci_policy_refs(contract);
-    while let Some(reference) = queue.pop() {
-        if bundles.contains_key(&reference) || bundles.len() >= MAX_PULLED_POLICIES {
-            continue;
-        }
-        let pulled = super::pull_archive(&reference, offline).map(|(_, archive)| {
-            queue.extend(oci_policy_refs(archive.contract()));
-            BundleRef { id: reference.clone(), files: Arc::new(archive) }
-        });
-        bundles.insert(reference, pulled);
+impl Online {
+    fn new(offline: bool, resolve: bool) -> Result<Online, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| format!("cannot start the network runtime: {error}"))?;
+        let settings = |host: &str| crate::oci::Settings {
+            plain_http: Vec::new(),
+            timeout: std::time::Duration::from_millis(super::oci::DEFAULT_TIMEOUT_MS),
+            auth: crate::oci::credentials::lookup(host).0,
+        };
+        let registries = Registries::new(settings, Cache::default_dir().map(Cache::new), offline);
+        Ok(Online { runtime, registries, resolve })
     }
-    bundles
-}
 
-/// The `oci://` refs of a contract's `policies`.
-fn oci_policy_refs(contract: &[u8]) -> Vec<String> {
-    let contract = crate::oci::contract_of(&String::from_utf8_lossy(contract));
-    contract.policies.into_iter().filter_map(|it| it.reference).filter(|it| it.starts_with("oci://")).collect()
-}
-
-/// Resolves `oci://` policy refs from the bundles pulled before the analysis, and local ones with the folder
-/// resolver when there is one. Fails closed: a ref that was not pulled is unresolved.
-struct Pulled<'a> {
-    local: Option<&'a Resolver>,
-    bundles: HashMap<String, Result<BundleRef, String>>,
-}
-
-impl PolicyResolver for Pulled<'_> {
-    fn open(&self, from: &BundleRef, reference: &str) -> Result<BundleRef, String> {
-        if !reference.starts_with("oci://") {
-            return match self.local {
-                Some(local) => local.open(from, reference),
-                None => Err("a local ref in a pulled bundle has no folder to be resolved against".into()),
-            };
-        }
-        match self.bundles.get(reference) {
-            Some(pulled) => pulled.clone(),
-            None => Err(format!("more than {MAX_PULLED_POLICIES} policy bundles would have to be pulled")),
-        }
+    /// The `oci://` policy bundles the contract reaches, pulled into memory (the core's resolver is synchronous).
+    fn policies(&self, contract: &[u8]) -> PulledPolicies {
+        self.runtime.block_on(lookup::pull_policies(&self.registries, contract))
     }
 }
 
@@ -89,12 +72,19 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let online = match Online::new(args.offline, args.resolve) {
+        Ok(it) => it,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            return EXIT_USAGE;
+        }
+    };
     let mut failed_io = false;
     let mut results = Vec::new();
     // Policy refs may reach anything under the current directory (the repository, in CI).
     let workspace = fs::absolute(FsPath::new("."));
     for path in &args.paths {
-        match check_one(path, &args.options, &workspace, args.offline) {
+        match check_one(path, &args.options, &workspace, &online) {
             Ok(it) => results.push(it),
             Err(message) => {
                 let _ = writeln!(err, "error: {message}");
@@ -122,18 +112,19 @@ struct Checked {
     lines: LineIndex,
 }
 
-fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, offline: bool) -> Result<Checked, String> {
+fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, online: &Online) -> Result<Checked, String> {
     let shown = path.display();
     if let Some(name) = path.to_str().filter(|it| it.starts_with("oci://")) {
-        return check_pulled(name, options, offline);
+        return check_pulled(name, options, online);
     }
     let LocalContract { root, loader, bytes } = read_local_contract(path)?;
     let boundary = fs::boundary(&root, &[workspace.to_path_buf()]);
     let bundle = fs::bundle(&root, &root, loader.clone());
     let local = Resolver { boundary, loader };
-    let resolver = Pulled { local: Some(&local), bundles: pull_policies(&bytes, offline) };
+    let pulled = online.policies(&bytes);
+    let resolver = WithPulled { local: Some(&local), pulled: &pulled };
     let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
-    let (text, findings) = analyze_bytes(&bytes, options, &env);
+    let (text, findings) = analyze_bytes(&bytes, options, &env, online);
     let lines = LineIndex::new(&text);
     let file = match path.is_dir() {
         true => path.join(CONTRACT_FILE).display().to_string(),
@@ -144,23 +135,39 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, offline: bool
 
 /// Checks the bundle an `oci://` ref names, pulled into memory; its `oci://` policy refs are followed, its local
 /// ones cannot be (there is no folder to resolve them against).
-fn check_pulled(name: &str, options: &Options, offline: bool) -> Result<Checked, String> {
-    let (_, archive) = super::pull_archive(name, offline).map_err(|message| format!("{name}: {message}"))?;
+fn check_pulled(name: &str, options: &Options, online: &Online) -> Result<Checked, String> {
+    let reference = crate::oci::parse_ref(Some(name), "this command")?;
+    let (_, pulled) =
+        online.runtime.block_on(online.registries.pull(&reference)).map_err(|error| format!("{name}: {error}"))?;
+    let archive = pulled.archive;
     let bytes = archive.contract().to_vec();
-    let resolver = Pulled { local: None, bundles: pull_policies(&bytes, offline) };
+    let policies = online.policies(&bytes);
+    let resolver = WithPulled { local: None, pulled: &policies };
     let bundle = BundleRef { id: format!("oci:{name}"), files: Arc::new(archive) };
     let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
-    let (text, findings) = analyze_bytes(&bytes, options, &env);
+    let (text, findings) = analyze_bytes(&bytes, options, &env, online);
     let lines = LineIndex::new(&text);
     Ok(Checked { file: name.to_string(), findings, text, lines })
 }
 
-/// Decodes a contract and checks it; text that is not UTF-8 is one finding, shown on the lossy text.
-fn analyze_bytes(bytes: &[u8], options: &Options, env: &Environment<'_>) -> (String, Vec<Finding>) {
-    match crate::core::check::decode(bytes) {
-        Ok(text) => (text.to_string(), analyze(text, options, env).findings),
-        Err(finding) => (String::from_utf8_lossy(bytes).into_owned(), vec![finding]),
+/// Decodes a contract and checks it; text that is not UTF-8 is one finding, shown on the lossy text. With
+/// `--resolve`, the registry-aware warnings about dependency and configuration refs are added.
+fn analyze_bytes(bytes: &[u8], options: &Options, env: &Environment<'_>, online: &Online) -> (String, Vec<Finding>) {
+    let text = match crate::core::check::decode(bytes) {
+        Ok(text) => text,
+        Err(finding) => return (String::from_utf8_lossy(bytes).into_owned(), vec![finding]),
+    };
+    let analysis = analyze(text, options, env);
+    let mut findings = analysis.findings;
+    if let Some(contract) = analysis.contract.as_ref().filter(|_| online.resolve) {
+        let wanted = registry::wanted(contract);
+        if !wanted.is_empty() {
+            let lookups = online.runtime.block_on(lookup::look_up(&online.registries, &wanted));
+            findings.extend(registry::findings(text, &analysis.parsed.tree, contract, &lookups));
+            findings = sorted(findings);
+        }
     }
+    (text.to_string(), findings)
 }
 
 /// One finding as a text line: `FILE:LINE:COL: SEVERITY[CODE] message (path)`.
@@ -241,6 +248,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut today: Option<Date> = None;
     let mut warn_days = 14;
     let mut offline = false;
+    let mut resolve = false;
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
         match arg {
             Long("format") => {
@@ -252,6 +260,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             }
             Long("readiness") => gate = true,
             Long("offline") => offline = true,
+            Long("resolve") => resolve = true,
             Long("today") => {
                 let value = parser.value().map_err(|error| error.to_string())?;
                 let text = value.to_str().unwrap_or_default();
@@ -279,5 +288,5 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         Some(it) => it,
         None => clock::today_from_env()?,
     };
-    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days }, offline })
+    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days }, offline, resolve })
 }

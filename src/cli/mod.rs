@@ -94,6 +94,9 @@ Check options:
   --today YYYY-MM-DD   the date readiness is judged against (default: $PACTO_TODAY, else today in UTC)
   --warn-days N        hint about readiness checks expiring within N days (default: 14)
   --offline            read oci:// refs from the cache only
+  --resolve            also ask the registries about dependency and configuration refs: warnings
+                       DEPENDENCY_NOT_FOUND, DEPENDENCY_INCOMPATIBLE, REGISTRY_UNREACHABLE,
+                       REGISTRY_AUTH_FAILED (they never change the exit code)
 
 Other:
   --version            print the version

@@ -18,7 +18,7 @@ use crate::oci::{
 use crate::pack::{Options, Output, PackError, pack as pack_bundle};
 
 /// The default timeout of one registry operation.
-const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+pub(super) const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 
 struct Args {
     reference: Option<String>,

@@ -183,7 +183,8 @@ fn problem_finding(problem: &yaml::Problem) -> Finding {
     Finding { code, severity: code.severity(), message, path, span: problem.span.clone(), detail: None }
 }
 
-fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
+/// Findings in the order editors and `check` show them (by position, then code), exact repeats removed.
+pub fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by_key(|it| (it.span.start, it.span.end, it.code));
     findings.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
     findings
