@@ -162,3 +162,62 @@ fn resolve_reports_refused_credentials_and_never_prints_the_password() {
     let allowed = run(temp.path(), &["check", "svc", "--format", "json", "--resolve"], &credentials);
     assert_eq!(registry_findings(&allowed), vec![], "{}", text(&allowed.stderr));
 }
+
+/// Pushes the policy bundle of the `policy-ref-local` fixture (its policy: `service.owner` is required) to
+/// `oci://ADDR/acme/org-policies:1.0.0` and returns that ref.
+fn publish_policy(dir: &Path, addr: &str) -> String {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/policy-ref-local/org-policies");
+    std::fs::create_dir_all(dir.join("org/policy")).unwrap();
+    std::fs::copy(fixture.join("policy/owner.json"), dir.join("org/policy/owner.json")).unwrap();
+    let own = std::fs::read_to_string(fixture.join("pacto.yaml"))
+        .unwrap()
+        .replace("  version: 1.0.0\n", "  version: 1.0.0\n  owner: platform\n");
+    std::fs::write(dir.join("org/pacto.yaml"), own).unwrap();
+    let policy = format!("oci://{addr}/acme/org-policies:1.0.0");
+    let pushed = run(dir, &["push", &policy, "-p", "org"], &[]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", text(&pushed.stderr));
+    policy
+}
+
+#[test]
+fn pack_and_push_apply_oci_policy_refs_before_anything_is_written() {
+    if !available("`oci://` policy refs in pack and push") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    let policy = publish_policy(temp.path(), &registry.addr);
+    let contract = |owner: &str, reference: &str| {
+        format!(
+            "pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\n{owner}policies:\n  - name: org\n    ref: {reference}\n"
+        )
+    };
+    std::fs::create_dir_all(temp.path().join("svc")).unwrap();
+    std::fs::write(temp.path().join("svc/pacto.yaml"), contract("", &policy)).unwrap();
+
+    let packed = run(temp.path(), &["pack", "svc"], &[]);
+    assert_eq!(packed.status.code(), Some(1), "{}", text(&packed.stderr));
+    let violation = format!(
+        "svc/pacto.yaml:2:1: error[POLICY_VIOLATION] policy policies[\"org\"] -> {policy} policies[\"owner-required\"]: \
+         `service` is missing the required key `owner` (service)\n"
+    );
+    assert!(text(&packed.stdout).contains(&violation), "{}", text(&packed.stdout));
+    assert!(!temp.path().join("svc-1.0.0.tar.gz").exists());
+    let target = format!("oci://{}/acme/svc", registry.addr);
+    let pushed = run(temp.path(), &["push", &target, "-p", "svc"], &[]);
+    assert_eq!(pushed.status.code(), Some(1), "{}", text(&pushed.stderr));
+    assert!(text(&pushed.stdout).contains(&violation), "{}", text(&pushed.stdout));
+    assert_eq!(registry::get(&registry.addr, "/v2/acme/svc/tags/list", None).unwrap().status, 404);
+
+    let unreachable = "oci://127.0.0.1:1/acme/org-policies:1.0.0";
+    std::fs::write(temp.path().join("svc/pacto.yaml"), contract("  owner: team\n", unreachable)).unwrap();
+    let packed = run(temp.path(), &["pack", "svc"], &[]);
+    assert_eq!(packed.status.code(), Some(1), "fails closed: {}", text(&packed.stdout));
+    assert!(text(&packed.stdout).contains("error[POLICY_REF_UNRESOLVED]"), "{}", text(&packed.stdout));
+
+    std::fs::write(temp.path().join("svc/pacto.yaml"), contract("  owner: team\n", &policy)).unwrap();
+    let packed = run(temp.path(), &["pack", "svc"], &[]);
+    assert_eq!(packed.status.code(), Some(0), "{}{}", text(&packed.stdout), text(&packed.stderr));
+    let pushed = run(temp.path(), &["push", &target, "-p", "svc"], &[]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", text(&pushed.stderr));
+}

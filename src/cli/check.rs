@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::online::Online;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
 use crate::clock;
 use crate::core::bundle::{BundleRef, CONTRACT_FILE};
@@ -15,8 +16,7 @@ use crate::core::finding::{Finding, Severity};
 use crate::core::registry;
 use crate::core::text::LineIndex;
 use crate::fs::{self, Resolver};
-use crate::oci::cache::Cache;
-use crate::oci::lookup::{self, PulledPolicies, Registries, WithPulled};
+use crate::oci::lookup::{self, WithPulled};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -32,35 +32,6 @@ struct Args {
     offline: bool,
     /// Ask the registries about dependency and configuration refs (`--resolve`).
     resolve: bool,
-}
-
-/// The registries one `check` run talks to and the runtime their calls run on. `oci://` policy refs are always
-/// resolved (they decide the verdict); dependency and configuration refs only with `--resolve`.
-struct Online {
-    runtime: tokio::runtime::Runtime,
-    registries: Registries,
-    resolve: bool,
-}
-
-impl Online {
-    fn new(offline: bool, resolve: bool) -> Result<Online, String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| format!("cannot start the network runtime: {error}"))?;
-        let settings = |host: &str| crate::oci::Settings {
-            plain_http: Vec::new(),
-            timeout: std::time::Duration::from_millis(super::oci::DEFAULT_TIMEOUT_MS),
-            auth: crate::oci::credentials::lookup(host).0,
-        };
-        let registries = Registries::new(settings, Cache::default_dir().map(Cache::new), offline);
-        Ok(Online { runtime, registries, resolve })
-    }
-
-    /// The `oci://` policy bundles the contract reaches, pulled into memory (the core's resolver is synchronous).
-    fn policies(&self, contract: &[u8]) -> PulledPolicies {
-        self.runtime.block_on(lookup::pull_policies(&self.registries, contract))
-    }
 }
 
 /// Runs `check` with its arguments (after the word `check`).

@@ -6,6 +6,7 @@ mod check;
 mod diff;
 mod init;
 mod oci;
+mod online;
 mod pack;
 
 use std::io::Write;

@@ -47,9 +47,14 @@ pub fn push(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Err(message) => return fail(err, &message, EXIT_USAGE),
     };
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let online = match super::online::Online::new(args.offline, false) {
+        Ok(it) => it,
+        Err(message) => return fail(err, &message, EXIT_USAGE),
+    };
     let options = Options {
         check: CheckOptions { today, readiness_gate: false, warn_days: 14 },
         workspace: crate::fs::absolute(Path::new(".")),
+        policies: online.policies_of(&dir),
         output: Output::Memory,
     };
     let shown = dir.join(CONTRACT_FILE).display().to_string();

@@ -34,10 +34,18 @@ pub fn pack(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let online = match super::online::Online::new(false, false) {
+        Ok(it) => it,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            return EXIT_USAGE;
+        }
+    };
     let options = Options {
         check: CheckOptions { today, readiness_gate: false, warn_days: 14 },
         // Policy refs may reach anything under the current directory, as for `check`.
         workspace: crate::fs::absolute(Path::new(".")),
+        policies: online.policies_of(&args.dir),
         output: match &args.output {
             Some(file) => Output::File(file.clone()),
             None => Output::DefaultIn(PathBuf::new()),

@@ -126,6 +126,12 @@ pub struct PulledPolicies {
     bundles: HashMap<String, Result<BundleRef, String>>,
 }
 
+impl std::fmt::Debug for PulledPolicies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.refs()).finish()
+    }
+}
+
 impl PulledPolicies {
     /// Whether nothing was pulled (the contract has no `oci://` policy refs).
     pub fn is_empty(&self) -> bool {

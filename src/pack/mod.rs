@@ -26,6 +26,7 @@ use crate::core::finding::{Finding, Severity};
 use crate::core::model::Contract;
 use crate::core::text::excerpt;
 use crate::fs::{FileKey, Loader};
+use crate::oci::lookup::{PulledPolicies, WithPulled};
 
 /// How to pack.
 #[derive(Clone, Debug)]
@@ -34,6 +35,9 @@ pub struct Options {
     pub check: crate::core::check::Options,
     /// The folder local policy refs may reach (the current directory for the CLI).
     pub workspace: PathBuf,
+    /// The `oci://` policy bundles pulled before packing (`oci::lookup::pull_policies`); an `oci://` policy ref
+    /// not among them is unresolved.
+    pub policies: Arc<PulledPolicies>,
     /// Where the archive will be written; left out of the archive if that lies inside the
     /// bundle, so packing into the bundle folder twice gives the same archive.
     pub output: Output,
@@ -181,7 +185,8 @@ pub fn pack(root: &Path, options: &Options) -> Result<Packed, PackError> {
             return Err(PackError::Invalid { text, findings: vec![finding] });
         }
     };
-    let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
+    let with_pulled = WithPulled { local: Some(&resolver), pulled: &options.policies };
+    let env = Environment { bundle: Some(&bundle), resolver: Some(&with_pulled) };
     let analysis = analyze(text, &options.check, &env);
     if analysis.has_errors() {
         return Err(PackError::Invalid { text: text.to_string(), findings: analysis.findings });

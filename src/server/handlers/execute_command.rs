@@ -12,9 +12,12 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, MessageType, NumberOrString, Uri};
 use tower_lsp_server::{NotCancellable, OngoingProgress, Unbounded};
 
+use crate::core::bundle::{CONTRACT_FILE, FileRead};
 use crate::core::check::Analysis;
 use crate::core::finding::Severity;
 use crate::core::text::LineIndex;
+use crate::fs::FileKey;
+use crate::oci::lookup::{self, PulledPolicies};
 use crate::pack::{Output, Packed};
 use crate::server::backend::blocking;
 use crate::server::convert::{self, Encoding};
@@ -120,12 +123,13 @@ async fn pack(session: &Arc<Session>, arguments: &[Value]) -> std::result::Resul
         Some(path) => Output::File(crate::fs::normalize(&root.join(path))),
         None => Output::DefaultIn(root.parent().unwrap_or(&root).to_path_buf()),
     };
+    let progress = Progress::begin(session, "Pacto: packing the bundle").await;
     let options = crate::pack::Options {
         check: session.settings().options(today()),
         workspace: crate::fs::boundary(&root, &session.workspaces()),
+        policies: pulled_policies(session, &root).await,
         output,
     };
-    let progress = Progress::begin(session, "Pacto: packing the bundle").await;
     let packed = blocking(PACK, move || pack_and_write(&root, &options)).await;
     let res = match packed {
         Ok(Ok((path, packed))) => Ok(json!({
@@ -139,6 +143,17 @@ async fn pack(session: &Arc<Session>, arguments: &[Value]) -> std::result::Resul
     };
     progress.end(if res.is_ok() { "packed" } else { "failed" }).await;
     res
+}
+
+/// The `oci://` policy bundles the saved contract in `root` reaches, pulled through the session's registries
+/// (none when the contract cannot be read: packing reports that itself).
+async fn pulled_policies(session: &Session, root: &std::path::Path) -> Arc<PulledPolicies> {
+    let key = FileKey::in_bundle(root, CONTRACT_FILE);
+    let pulled = match blocking(PACK, move || crate::fs::gate::read(&key)).await {
+        Ok(FileRead::File(bytes)) => lookup::pull_policies(&session.remotes.registries(), &bytes).await,
+        _ => PulledPolicies::default(),
+    };
+    Arc::new(pulled)
 }
 
 /// Validates and packs the bundle, then writes the archive where the options say.
@@ -172,12 +187,13 @@ async fn push(session: &Arc<Session>, arguments: &[Value]) -> std::result::Resul
     if settings.offline {
         return Err(Failure::Failed("cannot push while `pacto.offline` is on".into()));
     }
+    let progress = Progress::begin(session, "Pacto: pushing the bundle").await;
     let options = crate::pack::Options {
         check: settings.options(today()),
         workspace: crate::fs::boundary(&root, &session.workspaces()),
+        policies: pulled_policies(session, &root).await,
         output: Output::Memory,
     };
-    let progress = Progress::begin(session, "Pacto: pushing the bundle").await;
     // Packing reads and checks files: a blocking task. The registry calls are async I/O on the runtime.
     let packed =
         match blocking(PUSH, move || crate::pack::pack(&root, &options).map_err(|error| error.to_string())).await {
