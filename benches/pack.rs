@@ -39,6 +39,7 @@ fn options(workspace: &Path) -> Options {
             warn_days: 14,
         },
         workspace: workspace.to_path_buf(),
+        policies: Default::default(),
         output: Output::Memory,
     }
 }

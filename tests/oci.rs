@@ -498,6 +498,7 @@ fn the_registry_api_lists_resolves_and_reads_labels() {
     let options = Options {
         check: CheckOptions { today: date::parse_strict("2026-01-01").unwrap(), readiness_gate: false, warn_days: 14 },
         workspace: temp.path().to_path_buf(),
+        policies: Default::default(),
         output: Output::Memory,
     };
     let packed = pack(&temp.path().join("orders"), &options).unwrap();
