@@ -39,6 +39,7 @@ fn options(workspace: &Path) -> Options {
     Options {
         check: CheckOptions { today: date::parse_strict("2026-11-22").unwrap(), readiness_gate: false, warn_days: 14 },
         workspace: workspace.to_path_buf(),
+        policies: Default::default(),
         output: Output::Memory,
     }
 }
