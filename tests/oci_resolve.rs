@@ -2,6 +2,7 @@
 //! registry (Debian's `docker-registry` on 127.0.0.1, see `support/registry.rs`). Without `--resolve` no
 //! registry is asked about them; with it, each answer is a warning and never changes the exit code.
 
+#[allow(dead_code)]
 #[path = "support/registry.rs"]
 mod registry;
 
