@@ -180,3 +180,57 @@ fn the_baseline_setting_may_be_an_oci_ref() {
     assert_eq!(findings[0]["code"], "BREAKING");
     assert_eq!(findings[0]["range"], range);
 }
+
+#[test]
+fn pack_resolves_oci_policy_refs_and_fails_closed() {
+    if !available("`oci://` policy refs in pacto.pack") {
+        return;
+    }
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/policy-ref-local/org-policies");
+    std::fs::create_dir_all(dir.path().join("org/policy")).unwrap();
+    std::fs::copy(fixture.join("policy/owner.json"), dir.path().join("org/policy/owner.json")).unwrap();
+    let own = std::fs::read_to_string(fixture.join("pacto.yaml"))
+        .unwrap()
+        .replace("  version: 1.0.0\n", "  version: 1.0.0\n  owner: platform\n");
+    std::fs::write(dir.path().join("org/pacto.yaml"), own).unwrap();
+    let policy = format!("oci://{}/acme/org-policies:1.0.0", registry.addr);
+    let pushed = std::process::Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
+        .args(["push", &policy, "-p", "org"])
+        .current_dir(dir.path())
+        .envs(ENV)
+        .output()
+        .unwrap();
+    assert!(pushed.status.success(), "{}", String::from_utf8_lossy(&pushed.stderr));
+
+    let contract = |owner: &str, reference: &str| {
+        format!(
+            "pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\n{owner}policies:\n  - name: org\n    ref: {reference}\n"
+        )
+    };
+    let file = dir.path().join("svc/pacto.yaml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let uri = file_uri(&file);
+    let mut server = Server::start_with_env(&ENV);
+    server.initialize(json!({}), Value::Null);
+    let pack = |server: &mut Server| {
+        server.request("workspace/executeCommand", json!({"command": "pacto.pack", "arguments": [uri]}))
+    };
+    // The policy needs an owner: without one nothing is packed; with one the bundle packs, which it could not if
+    // the `oci://` ref were left unresolved.
+    let text = contract("", &policy);
+    std::fs::write(&file, &text).unwrap();
+    server.open(&uri, &text, 1);
+    let error = pack(&mut server).unwrap_err()["error"].clone();
+    assert_eq!(error["message"], "the contract has 1 error; nothing was packed", "{error:#}");
+    assert!(!dir.path().join("svc-1.0.0.tar.gz").exists());
+
+    std::fs::write(&file, contract("  owner: team\n", "oci://127.0.0.1:1/acme/org-policies:1.0.0")).unwrap();
+    let error = pack(&mut server).unwrap_err()["error"].clone();
+    assert_eq!(error["message"], "the contract has 1 error; nothing was packed", "fails closed: {error:#}");
+
+    std::fs::write(&file, contract("  owner: team\n", &policy)).unwrap();
+    let packed = pack(&mut server).expect("pacto.pack answers");
+    assert_eq!(packed["path"], dir.path().join("svc-1.0.0.tar.gz").display().to_string(), "{packed:#}");
+}

@@ -1,6 +1,7 @@
-//! `check --resolve`: the registry-aware warnings about dependency and configuration refs, against a real
-//! registry (Debian's `docker-registry` on 127.0.0.1, see `support/registry.rs`). Without `--resolve` no
-//! registry is asked about them; with it, each answer is a warning and never changes the exit code.
+//! Registry-aware checks against a real registry (Debian's `docker-registry` on 127.0.0.1, see
+//! `support/registry.rs`): `check --resolve` and its warnings about dependency and configuration refs (without
+//! `--resolve` no registry is asked about them; with it, each answer is a warning and never changes the exit
+//! code), and `oci://` policy refs applied by `pack` and `push` before anything is written.
 
 #[allow(dead_code)]
 #[path = "support/registry.rs"]
