@@ -13,7 +13,7 @@ fn today() -> Date {
 fn fixture(text: &str) -> (String, usize, Analysis) {
     let offset = text.find("$0").expect("fixture needs a $0 cursor");
     let text = text.replacen("$0", "", 1);
-    let options = Options { today: today(), readiness_gate: false, warn_days: 14 };
+    let options = Options { today: today(), readiness_gate: false, warn_days: 14, compatibility: Default::default() };
     let analysis = analyze(&text, &options, &Environment::default());
     (text, offset, analysis)
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
 use crate::clock;
 use crate::core::bundle::{BundleRef, CONTRACT_FILE};
-use crate::core::check::{Environment, Options, analyze};
+use crate::core::check::{Compatibility, Environment, Options, analyze};
 use crate::core::date::{self, Date};
 use crate::core::finding::{Finding, Severity};
 use crate::core::policy::PolicyResolver;
@@ -241,6 +241,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut today: Option<Date> = None;
     let mut warn_days = 14;
     let mut offline = false;
+    let mut compatibility = Compatibility::V1;
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
         match arg {
             Long("format") => {
@@ -251,6 +252,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 }
             }
             Long("readiness") => gate = true,
+            Long("compatibility") => {
+                let value = parser.value().map_err(|error| error.to_string())?;
+                compatibility = value
+                    .to_str()
+                    .and_then(Compatibility::parse)
+                    .ok_or("--compatibility takes `v1` (the v1.x CLI's meaning of 1.0 and 1.1) or `v2`")?;
+            }
             Long("offline") => offline = true,
             Long("today") => {
                 let value = parser.value().map_err(|error| error.to_string())?;
@@ -279,5 +287,5 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         Some(it) => it,
         None => clock::today_from_env()?,
     };
-    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days }, offline })
+    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days, compatibility }, offline })
 }

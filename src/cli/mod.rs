@@ -94,6 +94,8 @@ Check options:
   --today YYYY-MM-DD   the date readiness is judged against (default: $PACTO_TODAY, else today in UTC)
   --warn-days N        hint about readiness checks expiring within N days (default: 14)
   --offline            read oci:// refs from the cache only
+  --compatibility v1|v2  read pactoVersion 1.0/1.1 as the v1.x CLI does (v1, default) or the v2 CLI
+                       (v2: object-only owner, no readiness under 1.1)
 
 Other:
   --version            print the version

@@ -48,7 +48,7 @@ pub fn push(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let options = Options {
-        check: CheckOptions { today, readiness_gate: false, warn_days: 14 },
+        check: CheckOptions { today, readiness_gate: false, warn_days: 14, compatibility: Default::default() },
         workspace: crate::fs::absolute(Path::new(".")),
         output: Output::Memory,
     };
