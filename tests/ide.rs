@@ -145,9 +145,12 @@ fn readiness_keys_only_under_1_1() {
 #[test]
 fn pacto_version_values_keep_the_quote_style() {
     let (_, items) = complete_with("pactoVersion: $0\n", &[], false);
-    assert_eq!(items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(), ["\"1.0\"", "\"1.1\""]);
+    assert_eq!(
+        items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(),
+        ["\"1.0\"", "\"1.1\"", "\"1.2\"", "\"2.0\""]
+    );
     let (text, items) = complete_with("pactoVersion: \"1.$0\"\n", &[], false);
-    assert_eq!(items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(), ["1.0", "1.1"]);
+    assert_eq!(items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(), ["1.0", "1.1", "1.2", "2.0"]);
     assert_eq!(&text[items[0].replace.clone()], "1.");
 }
 

@@ -289,3 +289,24 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     };
     Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days, compatibility }, offline })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        let mut all: Vec<String> = vec!["--today".into(), "2026-11-22".into()];
+        all.extend(args.iter().map(|it| it.to_string()));
+        parse_args(&all)
+    }
+
+    #[test]
+    fn compatibility_defaults_to_v1_and_takes_v1_or_v2() {
+        assert_eq!(parse(&[]).unwrap().options.compatibility, Compatibility::V1);
+        assert_eq!(parse(&["--compatibility", "v1"]).unwrap().options.compatibility, Compatibility::V1);
+        assert_eq!(parse(&["--compatibility", "v2"]).unwrap().options.compatibility, Compatibility::V2);
+        let error = parse(&["--compatibility", "v3"]).err().unwrap();
+        assert_eq!(error, "--compatibility takes `v1` (the v1.x CLI's meaning of 1.0 and 1.1) or `v2`");
+        assert!(parse(&["--compatibility"]).is_err());
+    }
+}
