@@ -417,4 +417,49 @@ mod tests {
             assert!(contract.service.is_none() && contract.interfaces.is_empty());
         }
     }
+
+    #[test]
+    fn the_2_0_shape_is_read_leniently() {
+        let contract = Contract::from_json(&json!({
+            "pactoVersion": "2.0",
+            "service": {"name": "svc", "version": "1.0.0"},
+            "interfaces": [{"name": "api", "type": "openapi", "ref": "interfaces/api.yaml"}, {"name": "bus", "type": "asyncapi"}],
+            "workload": "job",
+            "state": {"type": "stateless", "persistence": {"scope": "local", "durability": "ephemeral"}},
+            "capabilities": [
+                {"type": "health", "binding": {"type": "http", "interface": "api", "path": "/health"}},
+                {"type": "extension", "ref": "example.com/x"},
+                {"type": 3}
+            ],
+            "policies": [{"name": "p", "ref": "../p", "target": "contract"}],
+            "configurations": [{"name": "c", "schema": "c.json", "required": true}],
+            "readiness": {
+                "expires": "2099-01-01",
+                "partialCredit": 0.25,
+                "history": [{"date": "2026-01-01", "version": "1.0.0", "author": "me", "description": "first"}],
+                "claims": [{"id": "a", "status": "partial", "category": "testing", "weight": 10}]
+            },
+            "extensions": {"any": [1]}
+        }));
+        assert_eq!(contract.interfaces[0].kind, Some(InterfaceType::OpenApi));
+        assert_eq!(contract.interfaces[0].reference.as_deref(), Some("interfaces/api.yaml"));
+        assert_eq!(contract.interfaces[1].kind, Some(InterfaceType::AsyncApi));
+        assert_eq!(contract.workload, Some(Workload::Job));
+        assert_eq!(contract.state.and_then(|it| it.kind), Some(StateType::Stateless));
+        assert!(contract.runtime.is_none());
+        assert_eq!(contract.capabilities.len(), 3);
+        let binding = contract.capabilities[0].binding.as_ref().unwrap();
+        assert_eq!((binding.interface.as_deref(), binding.path.as_deref()), (Some("api"), Some("/health")));
+        assert_eq!(contract.capabilities[1].reference.as_deref(), Some("example.com/x"));
+        assert_eq!(contract.capabilities[2].kind, None);
+        assert_eq!(contract.policies[0].target.as_deref(), Some("contract"));
+        assert_eq!(contract.configurations[0].required, Some(true));
+        let readiness = contract.readiness.unwrap();
+        assert_eq!((readiness.expires.as_deref(), readiness.partial_credit), (Some("2099-01-01"), Some(0.25)));
+        assert_eq!(readiness.history[0].author.as_deref(), Some("me"));
+        assert!(readiness.checks.is_empty());
+        assert_eq!(readiness.claims[0].status.as_deref(), Some("partial"));
+        assert_eq!(readiness.claims[0].category.as_deref(), Some("testing"));
+        assert!(contract.extensions.is_some_and(|it| it.contains_key("any")));
+    }
 }
