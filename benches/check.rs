@@ -51,7 +51,12 @@ const LARGE_DEPENDENCIES: usize = 60;
 const LARGE_CHECKS: usize = 100;
 
 fn options() -> Options {
-    Options { today: date::parse_strict("2026-11-22").expect("a valid date"), readiness_gate: false, warn_days: 14 }
+    Options {
+        today: date::parse_strict("2026-11-22").expect("a valid date"),
+        readiness_gate: false,
+        warn_days: 14,
+        compatibility: Default::default(),
+    }
 }
 
 fn bundle() -> BundleRef {

@@ -37,6 +37,7 @@ fn options(workspace: &Path) -> Options {
             today: date::parse_strict("2026-11-22").expect("a valid date"),
             readiness_gate: false,
             warn_days: 14,
+            compatibility: Default::default(),
         },
         workspace: workspace.to_path_buf(),
         policies: Default::default(),

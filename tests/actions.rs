@@ -11,7 +11,11 @@ fn today() -> Date {
 }
 
 fn check(text: &str) -> Analysis {
-    analyze(text, &Options { today: today(), readiness_gate: false, warn_days: 14 }, &Environment::default())
+    analyze(
+        text,
+        &Options { today: today(), readiness_gate: false, warn_days: 14, compatibility: Default::default() },
+        &Environment::default(),
+    )
 }
 
 /// Applies the action titled `title` (offered for the whole file) and returns the new text.

@@ -21,7 +21,7 @@ use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use pacto_lsp::core::bundle::{BundleRef, MemoryBundle};
-use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
+use pacto_lsp::core::check::{Analysis, Compatibility, Environment, Options, analyze};
 use pacto_lsp::core::date::{self, Date};
 use pacto_lsp::fs::{Direct, Resolver};
 use proptest::prelude::*;
@@ -74,17 +74,18 @@ fn today() -> Date {
 }
 
 fn options(readiness_gate: bool) -> Options {
-    Options { today: today(), readiness_gate, warn_days: 14 }
+    Options { today: today(), readiness_gate, warn_days: 14, compatibility: Default::default() }
 }
 
 /// Options with the gate on and an unusual `today` or `warn_days` (both come from user settings).
 fn odd_options() -> impl Strategy<Value = Options> {
     let today = select(&["2026-11-22", "0001-01-01", "9999-12-31", "2024-02-29"][..]);
     let warn_days = prop_oneof![Just(14i64), Just(0), Just(-1), Just(i64::MAX), Just(i64::MIN), any::<i64>()];
-    (today, warn_days).prop_map(|(today, warn_days)| Options {
+    (today, warn_days, any::<bool>()).prop_map(|(today, warn_days, v2)| Options {
         today: date::parse_strict(today).expect("a valid date"),
         readiness_gate: true,
         warn_days,
+        compatibility: if v2 { Compatibility::V2 } else { Compatibility::V1 },
     })
 }
 
@@ -176,7 +177,7 @@ impl std::fmt::Debug for Fixture {
 static FIXTURES: LazyLock<Vec<Fixture>> = LazyLock::new(|| {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut out = Vec::new();
-    for group in ["upstream", "rules"] {
+    for group in ["upstream", "upstream-v3", "rules"] {
         let mut dirs: Vec<_> = std::fs::read_dir(root.join(group))
             .expect("fixture folder")
             .map(|it| it.expect("fixture entry").path())

@@ -179,7 +179,12 @@ fn check_refuses_a_contract_that_is_not_a_regular_file_in_its_bundle() {
 }
 
 fn options() -> Options {
-    Options { today: date::parse_strict("2026-11-22").unwrap(), readiness_gate: false, warn_days: 14 }
+    Options {
+        today: date::parse_strict("2026-11-22").unwrap(),
+        readiness_gate: false,
+        warn_days: 14,
+        compatibility: Default::default(),
+    }
 }
 
 /// Checks `root/pacto.yaml` as the CLI does, with `workspace` as the folder refs may reach.

@@ -10,7 +10,12 @@ use pacto_lsp::core::finding::Code;
 use pacto_lsp::core::path::Segment;
 
 fn options() -> Options {
-    Options { today: date::parse_strict("2026-11-22").expect("a valid date"), readiness_gate: true, warn_days: 14 }
+    Options {
+        today: date::parse_strict("2026-11-22").expect("a valid date"),
+        readiness_gate: true,
+        warn_days: 14,
+        compatibility: Default::default(),
+    }
 }
 
 fn check(text: &str) -> Analysis {

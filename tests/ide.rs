@@ -13,7 +13,7 @@ fn today() -> Date {
 fn fixture(text: &str) -> (String, usize, Analysis) {
     let offset = text.find("$0").expect("fixture needs a $0 cursor");
     let text = text.replacen("$0", "", 1);
-    let options = Options { today: today(), readiness_gate: false, warn_days: 14 };
+    let options = Options { today: today(), readiness_gate: false, warn_days: 14, compatibility: Default::default() };
     let analysis = analyze(&text, &options, &Environment::default());
     (text, offset, analysis)
 }
@@ -145,9 +145,12 @@ fn readiness_keys_only_under_1_1() {
 #[test]
 fn pacto_version_values_keep_the_quote_style() {
     let (_, items) = complete_with("pactoVersion: $0\n", &[], false);
-    assert_eq!(items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(), ["\"1.0\"", "\"1.1\""]);
+    assert_eq!(
+        items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(),
+        ["\"1.0\"", "\"1.1\"", "\"1.2\"", "\"2.0\""]
+    );
     let (text, items) = complete_with("pactoVersion: \"1.$0\"\n", &[], false);
-    assert_eq!(items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(), ["1.0", "1.1"]);
+    assert_eq!(items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(), ["1.0", "1.1", "1.2", "2.0"]);
     assert_eq!(&text[items[0].replace.clone()], "1.");
 }
 

@@ -39,7 +39,11 @@ fn today() -> Date {
 }
 
 fn check(text: &str) -> Analysis {
-    analyze(text, &Options { today: today(), readiness_gate: true, warn_days: 14 }, &Environment::default())
+    analyze(
+        text,
+        &Options { today: today(), readiness_gate: true, warn_days: 14, compatibility: Default::default() },
+        &Environment::default(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

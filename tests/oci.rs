@@ -496,7 +496,12 @@ fn the_registry_api_lists_resolves_and_reads_labels() {
     let temp = tempfile::tempdir().unwrap();
     bundle(temp.path(), "orders");
     let options = Options {
-        check: CheckOptions { today: date::parse_strict("2026-01-01").unwrap(), readiness_gate: false, warn_days: 14 },
+        check: CheckOptions {
+            today: date::parse_strict("2026-01-01").unwrap(),
+            readiness_gate: false,
+            warn_days: 14,
+            compatibility: Default::default(),
+        },
         workspace: temp.path().to_path_buf(),
         policies: Default::default(),
         output: Output::Memory,

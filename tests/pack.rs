@@ -37,7 +37,12 @@ fn stderr(run: &Run) -> String {
 
 fn options(workspace: &Path) -> Options {
     Options {
-        check: CheckOptions { today: date::parse_strict("2026-11-22").unwrap(), readiness_gate: false, warn_days: 14 },
+        check: CheckOptions {
+            today: date::parse_strict("2026-11-22").unwrap(),
+            readiness_gate: false,
+            warn_days: 14,
+            compatibility: Default::default(),
+        },
         workspace: workspace.to_path_buf(),
         policies: Default::default(),
         output: Output::Memory,

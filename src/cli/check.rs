@@ -10,7 +10,7 @@ use super::online::Online;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
 use crate::clock;
 use crate::core::bundle::{BundleRef, CONTRACT_FILE};
-use crate::core::check::{Environment, Options, analyze, sorted};
+use crate::core::check::{Compatibility, Environment, Options, analyze, sorted};
 use crate::core::date::{self, Date};
 use crate::core::finding::{Finding, Severity};
 use crate::core::registry;
@@ -220,6 +220,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut warn_days = 14;
     let mut offline = false;
     let mut resolve = false;
+    let mut compatibility = Compatibility::V1;
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
         match arg {
             Long("format") => {
@@ -230,6 +231,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 }
             }
             Long("readiness") => gate = true,
+            Long("compatibility") => {
+                let value = parser.value().map_err(|error| error.to_string())?;
+                compatibility = value
+                    .to_str()
+                    .and_then(Compatibility::parse)
+                    .ok_or("--compatibility takes `v1` (the v1.x CLI's meaning of 1.0 and 1.1) or `v2`")?;
+            }
             Long("offline") => offline = true,
             Long("resolve") => resolve = true,
             Long("today") => {
@@ -259,5 +267,26 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         Some(it) => it,
         None => clock::today_from_env()?,
     };
-    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days }, offline, resolve })
+    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days, compatibility }, offline, resolve })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        let mut all: Vec<String> = vec!["--today".into(), "2026-11-22".into()];
+        all.extend(args.iter().map(|it| it.to_string()));
+        parse_args(&all)
+    }
+
+    #[test]
+    fn compatibility_defaults_to_v1_and_takes_v1_or_v2() {
+        assert_eq!(parse(&[]).unwrap().options.compatibility, Compatibility::V1);
+        assert_eq!(parse(&["--compatibility", "v1"]).unwrap().options.compatibility, Compatibility::V1);
+        assert_eq!(parse(&["--compatibility", "v2"]).unwrap().options.compatibility, Compatibility::V2);
+        let error = parse(&["--compatibility", "v3"]).err().unwrap();
+        assert_eq!(error, "--compatibility takes `v1` (the v1.x CLI's meaning of 1.0 and 1.1) or `v2`");
+        assert!(parse(&["--compatibility"]).is_err());
+    }
 }

@@ -98,6 +98,8 @@ Check options:
   --resolve            also ask the registries about dependency and configuration refs: warnings
                        DEPENDENCY_NOT_FOUND, DEPENDENCY_INCOMPATIBLE, REGISTRY_UNREACHABLE,
                        REGISTRY_AUTH_FAILED (they never change the exit code)
+  --compatibility v1|v2  read pactoVersion 1.0/1.1 as the v1.x CLI does (v1, default) or the v2 CLI
+                       (v2: object-only owner, no readiness under 1.1)
 
 Other:
   --version            print the version

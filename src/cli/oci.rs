@@ -52,7 +52,7 @@ pub fn push(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Err(message) => return fail(err, &message, EXIT_USAGE),
     };
     let options = Options {
-        check: CheckOptions { today, readiness_gate: false, warn_days: 14 },
+        check: CheckOptions { today, readiness_gate: false, warn_days: 14, compatibility: Default::default() },
         workspace: crate::fs::absolute(Path::new(".")),
         policies: online.policies_of(&dir),
         output: Output::Memory,

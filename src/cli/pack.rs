@@ -42,7 +42,7 @@ pub fn pack(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
     };
     let options = Options {
-        check: CheckOptions { today, readiness_gate: false, warn_days: 14 },
+        check: CheckOptions { today, readiness_gate: false, warn_days: 14, compatibility: Default::default() },
         // Policy refs may reach anything under the current directory, as for `check`.
         workspace: crate::fs::absolute(Path::new(".")),
         policies: online.policies_of(&args.dir),

@@ -14,8 +14,9 @@ use crate::core::finding::{Anchor, Code, Finding, Issue, Layer, Severity};
 use crate::core::model::Contract;
 use crate::core::path::Path;
 use crate::core::policy::{self, PolicyResolver};
-use crate::core::readiness::{self, Report};
+use crate::core::readiness::{self, Assessment, Report};
 use crate::core::rules::{self, Context};
+pub use crate::core::schema::Compatibility;
 use crate::core::schema::SchemaVersion;
 use crate::core::structural;
 use crate::core::text::{cap_message, excerpt};
@@ -30,6 +31,8 @@ pub struct Options {
     pub readiness_gate: bool,
     /// Checks expiring within this many days get a hint.
     pub warn_days: i64,
+    /// Which CLI generation's meaning `pactoVersion` 1.0 and 1.1 have (`--compatibility`).
+    pub compatibility: Compatibility,
 }
 
 /// Where the contract lives: its bundle (for file rules) and how policy refs are resolved.
@@ -48,7 +51,10 @@ pub struct Analysis {
     /// The format the contract declares, if it is one we implement.
     pub version: Option<SchemaVersion>,
     pub contract: Option<Contract>,
+    /// The 1.1 readiness report.
     pub readiness: Option<Report>,
+    /// The 1.2 / 2.0 readiness assessment.
+    pub assessment: Option<Assessment>,
     /// Sorted by position.
     pub findings: Vec<Finding>,
 }
@@ -85,29 +91,50 @@ pub fn analyze(text: &str, options: &Options, env: &Environment<'_>) -> Analysis
     let (version, layered) = detect_version(&document, &mut issues, text, tree);
     let mut structural_issues = Vec::new();
     if let (Some(version), true) = (version, layered) {
-        structural_issues = structural::check(version, &document);
+        structural_issues = structural::check(version, options.compatibility, &document);
     }
     let contract = Contract::from_json(&document);
     let mut layer_issues = Vec::new();
     if let Some(version) = version {
-        let has_readiness = version == SchemaVersion::V1_1;
+        let compatibility = options.compatibility;
         let ctx = Context {
             contract: &contract,
             document: &document,
             bundle: env.bundle.map(|it| &*it.files),
-            has_readiness,
+            version,
+            compatibility,
         };
         layer_issues.extend(rules::cross_field(&ctx));
         layer_issues.extend(rules::semantic(&ctx));
         layer_issues.extend(policy::enforce(&contract, &document, env.bundle, env.resolver));
-        if has_readiness
-            && let Some(report) = contract.readiness.as_ref().and_then(|it| readiness::score(it, options.today))
-        {
-            layer_issues.extend(readiness::expiry(&report, options.warn_days));
-            if options.readiness_gate {
-                layer_issues.extend(readiness::gate(&report));
+        if version == SchemaVersion::V2_0 && (env.bundle.is_none() || env.resolver.is_none()) {
+            layer_issues.extend(policy::not_enforced(&contract));
+        }
+        let section = contract.readiness.as_ref().filter(|_| version.has_readiness(compatibility));
+        match (section, version.has_assessment()) {
+            (Some(section), false) => {
+                if let Some(report) = readiness::score(section, options.today) {
+                    layer_issues.extend(readiness::expiry(&report, options.warn_days));
+                    if options.readiness_gate {
+                        layer_issues.extend(readiness::gate(&report));
+                    }
+                    analysis.readiness = Some(report);
+                }
             }
-            analysis.readiness = Some(report);
+            (Some(section), true) => {
+                let (items, noun) = match version {
+                    SchemaVersion::V2_0 => (&section.claims, "claim"),
+                    _ => (&section.checks, "check"),
+                };
+                if let Some(report) = readiness::assess(section, items, options.today) {
+                    layer_issues.extend(readiness::assessment_expiry(&report, noun, options.warn_days, options.today));
+                    if options.readiness_gate {
+                        layer_issues.extend(readiness::assessment_gate(&report));
+                    }
+                    analysis.assessment = Some(report);
+                }
+            }
+            (None, _) => {}
         }
     }
 
@@ -135,7 +162,7 @@ pub fn analyze(text: &str, options: &Options, env: &Environment<'_>) -> Analysis
 }
 
 /// Reads `pactoVersion`. Returns the version whose rules apply and whether the structural layer
-/// may run; reports `UNSUPPORTED_PACTO_VERSION` otherwise. An unquoted `1.0` / `1.1` is
+/// may run; reports `UNSUPPORTED_PACTO_VERSION` otherwise. An unquoted `1.0` / `1.1` / `1.2` / `2.0` is
 /// unsupported (YAML reads a number), but the other layers still run with that version.
 fn detect_version(
     document: &Value,
@@ -143,7 +170,7 @@ fn detect_version(
     text: &str,
     tree: &yaml::Tree,
 ) -> (Option<SchemaVersion>, bool) {
-    let supported = "supported versions: \"1.0\", \"1.1\"";
+    let supported = "supported versions: \"1.0\", \"1.1\", \"1.2\", \"2.0\"";
     let at = Path::root().key("pactoVersion");
     let (version, layered, message) = match document.get("pactoVersion") {
         Some(Value::String(text)) => match SchemaVersion::parse(text) {
@@ -155,6 +182,8 @@ fn detect_version(
             let version = match number.as_f64() {
                 Some(1.0) => Some(SchemaVersion::V1_0),
                 Some(1.1) => Some(SchemaVersion::V1_1),
+                Some(1.2) => Some(SchemaVersion::V1_2),
+                Some(2.0) => Some(SchemaVersion::V2_0),
                 _ => None,
             };
             let quoted = version.map_or(written.clone(), |it| it.as_str().to_string());

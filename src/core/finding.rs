@@ -111,6 +111,20 @@ codes! {
     READINESS_GATE_UNMET => Error, Readiness;
     READINESS_CHECK_EXPIRED => Warning, Readiness;
     READINESS_CHECK_EXPIRING => Hint, Readiness;
+    // pactoVersion 1.2 and 2.0 (eras C and D).
+    INVALID_INTERFACE_TYPE => Error, CrossField;
+    INTERFACE_REF_REQUIRED => Error, CrossField;
+    INVALID_INTERFACE_SPEC => Error, CrossField;
+    INVALID_CAPABILITY_TYPE => Error, CrossField;
+    CAPABILITY_REF_REQUIRED => Error, CrossField;
+    CAPABILITY_REF_INVALID => Error, CrossField;
+    DUPLICATE_CAPABILITY => Error, CrossField;
+    CAPABILITY_INTERFACE_UNKNOWN => Error, CrossField;
+    CAPABILITY_PATH_INVALID => Error, CrossField;
+    INVALID_READINESS_REVISION => Error, CrossField;
+    UNSUPPORTED_POLICY_TARGET => Error, CrossField;
+    POLICY_REF_NOT_ENFORCED => Warning, Policy;
+    // What registries say (never part of `analyze`).
     DEPENDENCY_NOT_FOUND => Warning, Registry;
     DEPENDENCY_INCOMPATIBLE => Warning, Registry;
     REGISTRY_UNREACHABLE => Warning, Registry;

@@ -27,6 +27,18 @@ pub struct Contract {
     pub scaling: Option<Scaling>,
     #[serde(deserialize_with = "lenient")]
     pub readiness: Option<Readiness>,
+    /// 2.0: the workload kind, at the top level (1.x: `runtime.workload`).
+    #[serde(deserialize_with = "lenient")]
+    pub workload: Option<Workload>,
+    /// 2.0: the state model, at the top level (1.x: `runtime.state`).
+    #[serde(deserialize_with = "lenient")]
+    pub state: Option<State>,
+    /// 2.0: standard capabilities (health, metrics) and namespaced extensions.
+    #[serde(deserialize_with = "lenient_items")]
+    pub capabilities: Vec<Capability>,
+    /// 2.0: free-form data for extensions.
+    #[serde(deserialize_with = "lenient")]
+    pub extensions: Option<serde_json::Map<String, Value>>,
 }
 
 impl Contract {
@@ -79,6 +91,10 @@ pub enum InterfaceType {
     Http,
     Grpc,
     Event,
+    /// 2.0: an HTTP interface described by an OpenAPI document.
+    OpenApi,
+    /// 2.0: an event-driven interface described by an AsyncAPI document.
+    AsyncApi,
 }
 
 impl InterfaceType {
@@ -87,6 +103,8 @@ impl InterfaceType {
             InterfaceType::Http => "http",
             InterfaceType::Grpc => "grpc",
             InterfaceType::Event => "event",
+            InterfaceType::OpenApi => "openapi",
+            InterfaceType::AsyncApi => "asyncapi",
         }
     }
 }
@@ -104,6 +122,9 @@ pub struct Interface {
     pub visibility: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub contract: Option<String>,
+    /// 2.0: the bundle path of the interface's spec file.
+    #[serde(rename = "ref", deserialize_with = "lenient")]
+    pub reference: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -117,6 +138,9 @@ pub struct Configuration {
     pub reference: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub values: Option<serde_json::Map<String, Value>>,
+    /// 2.0: whether the configuration must be present.
+    #[serde(deserialize_with = "lenient")]
+    pub required: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -128,6 +152,9 @@ pub struct Policy {
     pub schema: Option<String>,
     #[serde(rename = "ref", deserialize_with = "lenient")]
     pub reference: Option<String>,
+    /// 2.0: what the policy applies to (only `contract`).
+    #[serde(deserialize_with = "lenient")]
+    pub target: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -251,6 +278,33 @@ impl Scaling {
     }
 }
 
+/// 2.0: one entry of `capabilities`.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Capability {
+    /// `health`, `metrics`, `extension` (kept as text: the rules report unknown types).
+    #[serde(rename = "type", deserialize_with = "lenient")]
+    pub kind: Option<String>,
+    #[serde(rename = "ref", deserialize_with = "lenient")]
+    pub reference: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub binding: Option<Binding>,
+}
+
+/// 2.0: where a standard capability is served.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Binding {
+    #[serde(rename = "type", deserialize_with = "lenient")]
+    pub kind: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub interface: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub path: Option<String>,
+}
+
+/// The `readiness` section: 1.1 (`checks` with their own `expires`), 1.2 (`checks` with a
+/// `status`, one assessment `expires`) or 2.0 (the same with `claims`).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct Readiness {
@@ -258,6 +312,32 @@ pub struct Readiness {
     pub min_score: Option<i64>,
     #[serde(deserialize_with = "lenient_items")]
     pub checks: Vec<ReadinessCheck>,
+    /// 1.2 and 2.0: the expiry of the whole assessment.
+    #[serde(deserialize_with = "lenient")]
+    pub expires: Option<String>,
+    /// 1.2 and 2.0: the share of its weight a `partial` item earns.
+    #[serde(rename = "partialCredit", deserialize_with = "lenient")]
+    pub partial_credit: Option<f64>,
+    /// 1.2 and 2.0: revisions of the assessment.
+    #[serde(deserialize_with = "lenient_items")]
+    pub history: Vec<Revision>,
+    /// 2.0: the readiness items (1.2 calls them `checks`).
+    #[serde(deserialize_with = "lenient_items")]
+    pub claims: Vec<ReadinessCheck>,
+}
+
+/// 1.2 and 2.0: one entry of `readiness.history`.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Revision {
+    #[serde(deserialize_with = "lenient")]
+    pub date: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub version: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub author: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub description: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -275,6 +355,12 @@ pub struct ReadinessCheck {
     pub expires: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub description: Option<String>,
+    /// 1.2 and 2.0: `done`, `partial`, `not-done` or `deferred` (kept as text).
+    #[serde(deserialize_with = "lenient")]
+    pub status: Option<String>,
+    /// 1.2 and 2.0: the area of readiness.
+    #[serde(deserialize_with = "lenient")]
+    pub category: Option<String>,
 }
 
 /// A field of the wrong shape becomes `None` instead of failing the whole model.
@@ -330,5 +416,50 @@ mod tests {
             let contract = Contract::from_json(&value);
             assert!(contract.service.is_none() && contract.interfaces.is_empty());
         }
+    }
+
+    #[test]
+    fn the_2_0_shape_is_read_leniently() {
+        let contract = Contract::from_json(&json!({
+            "pactoVersion": "2.0",
+            "service": {"name": "svc", "version": "1.0.0"},
+            "interfaces": [{"name": "api", "type": "openapi", "ref": "interfaces/api.yaml"}, {"name": "bus", "type": "asyncapi"}],
+            "workload": "job",
+            "state": {"type": "stateless", "persistence": {"scope": "local", "durability": "ephemeral"}},
+            "capabilities": [
+                {"type": "health", "binding": {"type": "http", "interface": "api", "path": "/health"}},
+                {"type": "extension", "ref": "example.com/x"},
+                {"type": 3}
+            ],
+            "policies": [{"name": "p", "ref": "../p", "target": "contract"}],
+            "configurations": [{"name": "c", "schema": "c.json", "required": true}],
+            "readiness": {
+                "expires": "2099-01-01",
+                "partialCredit": 0.25,
+                "history": [{"date": "2026-01-01", "version": "1.0.0", "author": "me", "description": "first"}],
+                "claims": [{"id": "a", "status": "partial", "category": "testing", "weight": 10}]
+            },
+            "extensions": {"any": [1]}
+        }));
+        assert_eq!(contract.interfaces[0].kind, Some(InterfaceType::OpenApi));
+        assert_eq!(contract.interfaces[0].reference.as_deref(), Some("interfaces/api.yaml"));
+        assert_eq!(contract.interfaces[1].kind, Some(InterfaceType::AsyncApi));
+        assert_eq!(contract.workload, Some(Workload::Job));
+        assert_eq!(contract.state.and_then(|it| it.kind), Some(StateType::Stateless));
+        assert!(contract.runtime.is_none());
+        assert_eq!(contract.capabilities.len(), 3);
+        let binding = contract.capabilities[0].binding.as_ref().unwrap();
+        assert_eq!((binding.interface.as_deref(), binding.path.as_deref()), (Some("api"), Some("/health")));
+        assert_eq!(contract.capabilities[1].reference.as_deref(), Some("example.com/x"));
+        assert_eq!(contract.capabilities[2].kind, None);
+        assert_eq!(contract.policies[0].target.as_deref(), Some("contract"));
+        assert_eq!(contract.configurations[0].required, Some(true));
+        let readiness = contract.readiness.unwrap();
+        assert_eq!((readiness.expires.as_deref(), readiness.partial_credit), (Some("2099-01-01"), Some(0.25)));
+        assert_eq!(readiness.history[0].author.as_deref(), Some("me"));
+        assert!(readiness.checks.is_empty());
+        assert_eq!(readiness.claims[0].status.as_deref(), Some("partial"));
+        assert_eq!(readiness.claims[0].category.as_deref(), Some("testing"));
+        assert!(contract.extensions.is_some_and(|it| it.contains_key("any")));
     }
 }

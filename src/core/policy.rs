@@ -83,6 +83,30 @@ pub fn enforce(
     out
 }
 
+/// `POLICY_REF_NOT_ENFORCED` (a warning, as upstream's v3 CLI gives when it validates without a
+/// resolver) for every ref policy a check without a bundle or resolver had to skip.
+pub fn not_enforced(contract: &Contract) -> Vec<Issue> {
+    let mut out = Vec::new();
+    for (index, policy) in contract.policies.iter().enumerate() {
+        let Some(reference) = policy.reference.as_deref().filter(|it| !it.is_empty()) else { continue };
+        if policy.schema.is_some()
+            || reference.strip_prefix("oci://").is_some_and(|it| crate::core::ociref::parse(it).is_err())
+        {
+            continue; // The schema applies, or INVALID_POLICY_REF already says what is wrong.
+        }
+        out.push(Issue::new(
+            Code::POLICY_REF_NOT_ENFORCED,
+            Path::root().key("policies").index(index).key("ref"),
+            Anchor::Value,
+            format!(
+                "policy ref `{}` was not enforced: refs are resolved only when the contract is checked in its bundle folder",
+                excerpt(reference)
+            ),
+        ));
+    }
+    out
+}
+
 /// One schema a bundle's policies stand for, with the rest of its label (after the ref that
 /// reached the bundle) and its identity (bundle and file), so a schema reached twice applies once.
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::core::finding::{Anchor, Detail};
 use crate::core::path::{Path, Segment};
-use crate::core::schema::SchemaVersion;
+use crate::core::schema::{Compatibility, SchemaVersion};
 use crate::core::text::excerpt;
 
 /// One schema error, described.
@@ -26,13 +26,13 @@ pub struct Described {
 /// Whose schema is being applied: the contract schema gets Pacto-specific wording.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wording {
-    Contract(SchemaVersion),
+    Contract(SchemaVersion, Compatibility),
     Generic,
 }
 
-/// Validates the document against the schema of `version`.
-pub fn check(version: SchemaVersion, document: &Value) -> Vec<Described> {
-    describe_all(version.validator(), document, Wording::Contract(version))
+/// Validates the document against the schema of `version` (as `compatibility` reads it).
+pub fn check(version: SchemaVersion, compatibility: Compatibility, document: &Value) -> Vec<Described> {
+    describe_all(version.validator_for(compatibility), document, Wording::Contract(version, compatibility))
 }
 
 /// Validates `instance` with any validator and describes every error.
@@ -76,6 +76,9 @@ fn describe(error: &ValidationError<'_>, document: &Value, wording: Wording, out
                 }
             };
             let message = match &**instance {
+                Value::String(_) if is_owner(&path, wording) => {
+                    "service.owner must be an object with `team`, `dri` and/or `contacts`; this format no longer accepts a plain-string owner (write `owner: {team: NAME}`)".to_string()
+                }
                 Value::Null => format!("{at} is empty; it must be {}", with_article(&expected)),
                 other => format!("{at} must be {}, not {}", with_article(&expected), type_name(other)),
             };
@@ -166,7 +169,7 @@ fn describe_one_of(
         subject: path.clone(),
         detail: None,
     };
-    if let (Wording::Contract(_), Some(_)) = (wording, object) {
+    if let (Wording::Contract(..), Some(_)) = (wording, object) {
         match path.segments() {
             [Segment::Key(key)] if &**key == "scaling" => {
                 let message = match (has("replicas"), has("min"), has("max")) {
@@ -198,6 +201,10 @@ fn describe_one_of(
                     _ => shape(format!("{at} needs either a `schema` file or a `ref` to another bundle")),
                 };
                 out.push(described);
+                return;
+            }
+            [Segment::Key(list), Segment::Index(_)] if &**list == "capabilities" => {
+                describe_capability_shape(path, instance, out);
                 return;
             }
             [Segment::Key(list), Segment::Index(_)] if &**list == "policies" => {
@@ -237,16 +244,57 @@ fn describe_one_of(
     }
 }
 
+/// A capability matches neither shape: a standard one (health, metrics) without `ref`, or an
+/// extension with `ref` and without `binding`. A missing or unknown `type` is reported by its own
+/// error (and the cross-field rules), so only the `ref` and `binding` problems are described here.
+fn describe_capability_shape(path: &Path, instance: &Value, out: &mut Vec<Described>) {
+    let has = |key: &str| instance.get(key).is_some();
+    let described = |key: &str, anchor: Anchor, message: String| Described {
+        path: path.key(key),
+        anchor,
+        message,
+        subject: path.key(key),
+        detail: None,
+    };
+    match instance.get("type").and_then(Value::as_str) {
+        Some(kind @ ("health" | "metrics")) if has("ref") => out.push(described(
+            "ref",
+            Anchor::Key,
+            format!("a `{kind}` capability takes no `ref`; only `extension` capabilities are named by a ref"),
+        )),
+        Some("extension") if !has("ref") => out.push(described(
+            "ref",
+            Anchor::Object,
+            "an `extension` capability needs a namespaced `ref` (e.g. `example.com/feature-flags`)".into(),
+        )),
+        Some("extension") if has("binding") => out.push(described(
+            "binding",
+            Anchor::Key,
+            "an `extension` capability takes no `binding`; bindings are for `health` and `metrics`".into(),
+        )),
+        _ => {}
+    }
+}
+
 fn is_owner(path: &Path, wording: Wording) -> bool {
-    matches!(wording, Wording::Contract(_)) && path.to_string() == "service.owner"
+    matches!(wording, Wording::Contract(..)) && path.to_string() == "service.owner"
 }
 
 fn unknown_key_message(parent: &Path, key: &str, wording: Wording) -> String {
-    let Wording::Contract(version) = wording else {
+    let Wording::Contract(version, compatibility) = wording else {
         return format!("unknown key `{}` in {}", excerpt(key), display_path(parent));
     };
+    if let Some(message) = removed_in_2_0(version, parent, key).or_else(|| per_item_expiry(version, parent, key)) {
+        return message;
+    }
     if parent.is_root() {
         match key {
+            "readiness" if compatibility == Compatibility::V2 => {
+                return format!(
+                    "`readiness` needs `pactoVersion: \"1.2\"` (or \"2.0\"); under the v2 CLI's rules the {} format has no readiness section",
+                    version.as_str()
+                );
+            }
             "readiness" => {
                 return "`readiness` needs `pactoVersion: \"1.1\"`; the 1.0 format has no readiness section".into();
             }
@@ -276,6 +324,47 @@ fn unknown_key_message(parent: &Path, key: &str, wording: Wording) -> String {
         None if allowed.is_empty() => format!("unknown key `{shown}` {place}"),
         None => format!("unknown key `{shown}` {place}; allowed keys: {}", backtick_list(&allowed)),
     }
+}
+
+/// Messages for 1.x keys that the 2.0 format dropped or renamed, naming what replaces them.
+fn removed_in_2_0(version: SchemaVersion, parent: &Path, key: &str) -> Option<String> {
+    if version != SchemaVersion::V2_0 {
+        return None;
+    }
+    let message = match (parent.segments(), key) {
+        ([], "runtime") => {
+            "`runtime` is not part of the 2.0 format: `workload` and `state` are top-level keys, and health and metrics endpoints are `capabilities`"
+        }
+        ([], "scaling") => "`scaling` is not part of the 2.0 format; remove it",
+        ([Segment::Key(service)], "image" | "chart") if &**service == "service" => {
+            return Some(format!("`service.{key}` is not part of the 2.0 format; remove it"));
+        }
+        ([Segment::Key(list), Segment::Index(_)], "contract") if &**list == "interfaces" => {
+            "a 2.0 interface names its spec file with `ref`, not `contract`"
+        }
+        ([Segment::Key(list), Segment::Index(_)], "port") if &**list == "interfaces" => {
+            "2.0 interfaces have no `port`; the spec file given by `ref` describes the interface"
+        }
+        ([Segment::Key(readiness)], "checks") if &**readiness == "readiness" => {
+            "2.0 readiness lists `claims`, not `checks`"
+        }
+        _ => return None,
+    };
+    Some(message.to_string())
+}
+
+/// A per-item `expires` under 1.2 or 2.0, where one date covers the whole assessment.
+fn per_item_expiry(version: SchemaVersion, parent: &Path, key: &str) -> Option<String> {
+    let [Segment::Key(readiness), Segment::Key(list), Segment::Index(_)] = parent.segments() else {
+        return None;
+    };
+    if !version.has_assessment() || key != "expires" || &**readiness != "readiness" {
+        return None;
+    }
+    Some(format!(
+        "readiness {list} have no `expires` in the {} format: one `readiness.expires` date covers the whole assessment",
+        version.as_str()
+    ))
 }
 
 fn required_message(object: &Path, property: &str, document: &Value) -> String {
@@ -437,7 +526,7 @@ mod tests {
     use super::*;
 
     fn messages(document: Value) -> Vec<(String, Anchor, String)> {
-        check(SchemaVersion::V1_1, &document)
+        check(SchemaVersion::V1_1, Compatibility::V1, &document)
             .into_iter()
             .map(|it| (it.path.to_string(), it.anchor, it.message))
             .collect()
@@ -534,7 +623,8 @@ mod tests {
         let mut doc = base();
         doc["pactoVersion"] = json!("1.0");
         doc["readiness"] = json!({"checks": []});
-        let found: Vec<_> = check(SchemaVersion::V1_0, &doc).into_iter().map(|it| it.message).collect();
+        let found: Vec<_> =
+            check(SchemaVersion::V1_0, Compatibility::V1, &doc).into_iter().map(|it| it.message).collect();
         assert_eq!(found, vec!["`readiness` needs `pactoVersion: \"1.1\"`; the 1.0 format has no readiness section"]);
     }
 

@@ -76,7 +76,12 @@ impl Settings {
 
     /// The engine's options for a check as of `today`: the one place settings become options.
     pub fn options(&self, today: Date) -> Options {
-        Options { today, readiness_gate: self.readiness_gate, warn_days: self.warn_days }
+        Options {
+            today,
+            readiness_gate: self.readiness_gate,
+            warn_days: self.warn_days,
+            compatibility: Default::default(),
+        }
     }
 }
 

@@ -187,6 +187,8 @@ fn value_items(ctx: &Context<'_>, version: SchemaVersion, cursor: &Cursor, quote
                 let documentation = match it {
                     SchemaVersion::V1_0 => "The 1.0 contract format.",
                     SchemaVersion::V1_1 => "1.0 plus the top-level `readiness` section.",
+                    SchemaVersion::V1_2 => "Object owner; readiness as one assessment with a status per check.",
+                    SchemaVersion::V2_0 => "Top-level `workload` and `state`, `capabilities`, interfaces by spec file.",
                 };
                 value(
                     it.as_str().into(),
@@ -267,6 +269,7 @@ fn file_kinds(contract: &Contract, path: &Path) -> Option<Vec<&'static str>> {
                 Some(InterfaceType::Grpc) => vec![".proto"],
                 Some(InterfaceType::Http) => vec![".yaml", ".yml", ".json"],
                 Some(InterfaceType::Event) => vec![".yaml", ".yml", ".json", ".avsc"],
+                Some(InterfaceType::OpenApi | InterfaceType::AsyncApi) => vec![".yaml", ".yml", ".json"],
                 None => vec![],
             }),
             ("configurations" | "policies", "schema") => Some(vec![".json"]),

@@ -31,27 +31,37 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
     }
     let Some(bundle) = ctx.bundle else { return };
     // Many interfaces often share one file: read and check each file once per check.
+    // 1.x names an interface's file in `contract` (YAML files must parse); 2.0 in `ref` (every
+    // spec must parse: `.yaml`/`.yml` as YAML, anything else as JSON, as upstream's v3 CLI does).
+    let v2 = ctx.is_v2();
+    let (field, code) = match v2 {
+        true => ("ref", Code::INVALID_INTERFACE_SPEC),
+        false => ("contract", Code::INVALID_CONTRACT_FILE),
+    };
     let mut checked: HashMap<&str, Result<Option<String>, Issue>> = HashMap::new();
     for (index, interface) in ctx.contract.interfaces.iter().enumerate() {
-        let Some(file) = interface.contract.as_deref().filter(|it| !it.is_empty()) else { continue };
-        let at = Path::root().key("interfaces").index(index).key("contract");
+        let file = match v2 {
+            true => interface.reference.as_deref(),
+            false => interface.contract.as_deref(),
+        };
+        let Some(file) = file.filter(|it| !it.is_empty()) else { continue };
+        let at = Path::root().key("interfaces").index(index).key(field);
         let outcome = checked.entry(file).or_insert_with(|| {
             let mut missing = Vec::new();
             let bytes = read(bundle, file, &Path::root(), &mut missing);
+            let is_yaml = file.ends_with(".yaml") || file.ends_with(".yml");
             match (bytes, missing.pop()) {
                 (_, Some(issue)) => Err(issue),
-                (Some(bytes), None) if file.ends_with(".yaml") || file.ends_with(".yml") => Ok(yaml_problem(&bytes)),
+                (Some(bytes), None) if is_yaml => Ok(yaml_problem(&bytes).map(|it| format!("not valid YAML: {it}"))),
+                (Some(bytes), None) if v2 => Ok(json_problem(&bytes).map(|it| format!("not valid JSON: {it}"))),
                 _ => Ok(None),
             }
         });
         match outcome {
             Err(issue) => out.push(Issue { path: at, ..issue.clone() }),
-            Ok(Some(problem)) => out.push(Issue::new(
-                Code::INVALID_CONTRACT_FILE,
-                at,
-                Anchor::Value,
-                format!("`{}` is not valid YAML: {problem}", excerpt(file)),
-            )),
+            Ok(Some(problem)) => {
+                out.push(Issue::new(code, at, Anchor::Value, format!("`{}` is {problem}", excerpt(file))))
+            }
             Ok(None) => {}
         }
     }
@@ -195,6 +205,14 @@ fn yaml_problem(bytes: &[u8]) -> Option<String> {
         let line = text[..problem.span.start.min(text.len())].matches('\n').count() + 1;
         Some(format!("line {line}: {}", problem.message))
     })
+}
+
+/// Why a file does not parse as JSON (upstream reads every non-YAML interface spec as JSON), if
+/// it does not (once per distinct content).
+fn json_problem(bytes: &[u8]) -> Option<String> {
+    static CHECKED: Memo<Option<String>> = Memo::new(1024);
+    CHECKED
+        .get_or_compute(bytes, || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).err().map(|it| it.to_string()))
 }
 
 /// Generic schema messages talk about "the contract" at the root; say what the root really is.

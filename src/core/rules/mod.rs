@@ -3,6 +3,7 @@
 //! Each file holds one family of upstream rules. Rules only look at data that is well formed
 //! (the model is lenient), so they run even when the structural layer found errors.
 
+mod capabilities;
 mod files;
 mod interfaces;
 mod names;
@@ -19,6 +20,7 @@ pub(crate) use files::{SchemaFileError, compile_schema_bytes};
 use crate::core::bundle::BundleFiles;
 use crate::core::finding::Issue;
 use crate::core::model::Contract;
+use crate::core::schema::{Compatibility, SchemaVersion};
 
 /// What the rules look at.
 pub struct Context<'a> {
@@ -27,30 +29,46 @@ pub struct Context<'a> {
     pub document: &'a Value,
     /// The bundle directory; rules that need files are skipped without it.
     pub bundle: Option<&'a dyn BundleFiles>,
-    /// Whether the contract's format has a `readiness` section (1.1).
-    pub has_readiness: bool,
+    /// The contract's format, and which CLI generation gives 1.0 and 1.1 their meaning.
+    pub version: SchemaVersion,
+    pub compatibility: Compatibility,
 }
 
-/// Layer 2: every cross-field rule.
+impl Context<'_> {
+    /// Whether the contract is in the 2.0 format (upstream's era D), whose rules differ from 1.x.
+    fn is_v2(&self) -> bool {
+        self.version == SchemaVersion::V2_0
+    }
+}
+
+/// Layer 2: every cross-field rule of the contract's format.
 pub fn cross_field(ctx: &Context<'_>) -> Vec<Issue> {
     let mut out = Vec::new();
     service::check(ctx, &mut out);
     names::check(ctx, &mut out);
-    interfaces::check(ctx, &mut out);
-    probes::check(ctx, &mut out);
+    if ctx.is_v2() {
+        capabilities::check_interfaces(ctx, &mut out);
+        capabilities::check(ctx, &mut out);
+        capabilities::check_policy_targets(ctx, &mut out);
+    } else {
+        interfaces::check(ctx, &mut out);
+        probes::check(ctx, &mut out);
+    }
     files::check(ctx, &mut out);
     refs::check(ctx, &mut out);
     runtime::check(ctx, &mut out);
-    if ctx.has_readiness {
+    if ctx.version.has_readiness(ctx.compatibility) {
         readiness::check(ctx, &mut out);
     }
     out
 }
 
-/// Layer 3: semantic warnings.
+/// Layer 3: semantic warnings (the 1.x formats; 2.0 has no semantic layer).
 pub fn semantic(ctx: &Context<'_>) -> Vec<Issue> {
     let mut out = Vec::new();
-    runtime::check_semantic(ctx, &mut out);
+    if !ctx.is_v2() {
+        runtime::check_semantic(ctx, &mut out);
+    }
     out
 }
 

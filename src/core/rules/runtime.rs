@@ -12,17 +12,21 @@ use crate::core::path::Path;
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Issue>) {
     let contract = ctx.contract;
     let runtime = contract.runtime.as_ref();
-    let state = runtime.and_then(|it| it.state.as_ref());
+    // 1.x keeps the state under `runtime`; 2.0 at the top level.
+    let (state, at) = match ctx.is_v2() {
+        true => (contract.state.as_ref(), "state.persistence.durability"),
+        false => (runtime.and_then(|it| it.state.as_ref()), "runtime.state.persistence.durability"),
+    };
     let durability = state.and_then(|it| it.persistence.as_ref()).and_then(|it| it.durability);
     if state.and_then(|it| it.kind) == Some(StateType::Stateless) && durability == Some(Durability::Persistent) {
         out.push(Issue::new(
             Code::STATELESS_PERSISTENT_CONFLICT,
-            Path::parse("runtime.state.persistence.durability").unwrap_or_default(),
+            Path::parse(at).unwrap_or_default(),
             Anchor::Value,
             "a stateless service keeps no data, so its durability must be `ephemeral` (or make the state `stateful` or `hybrid`)",
         ));
     }
-    if contract.scaling.is_none() {
+    if contract.scaling.is_none() || ctx.is_v2() {
         return;
     }
     let at = Path::root().key("scaling");
