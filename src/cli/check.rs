@@ -267,7 +267,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         Some(it) => it,
         None => clock::today_from_env()?,
     };
-    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days, compatibility }, offline, resolve })
+    Ok(Args {
+        paths,
+        format,
+        options: Options { today, readiness_gate: gate, warn_days, compatibility },
+        offline,
+        resolve,
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::core::check::Options;
+use crate::core::check::{Compatibility, Options};
 use crate::core::date::Date;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub struct Settings {
     /// `diff.baseline`: the contract every document is diffed against (a path relative to its
     /// bundle, a packed archive), unless `pacto.diff` set one.
     pub diff_baseline: Option<String>,
+    /// `compatibility`: how `pactoVersion` 1.0 and 1.1 are read (`"v1"`, the default, or `"v2"`).
+    pub compatibility: Compatibility,
 }
 
 impl Default for Settings {
@@ -32,6 +34,7 @@ impl Default for Settings {
             offline: false,
             cache_dir: None,
             diff_baseline: None,
+            compatibility: Compatibility::V1,
         }
     }
 }
@@ -62,6 +65,10 @@ impl Settings {
                 .and_then(Value::as_str)
                 .filter(|it| !it.is_empty())
                 .map(String::from),
+            compatibility: get(&["compatibility"])
+                .and_then(Value::as_str)
+                .and_then(Compatibility::parse)
+                .unwrap_or(defaults.compatibility),
         }
     }
 
@@ -80,7 +87,7 @@ impl Settings {
             today,
             readiness_gate: self.readiness_gate,
             warn_days: self.warn_days,
-            compatibility: Default::default(),
+            compatibility: self.compatibility,
         }
     }
 }
@@ -99,6 +106,9 @@ mod tests {
             Settings::from_json(&json!({"pacto": {"readiness.gate": true, "readiness.warnDays": 30}})),
             expected
         );
+        let compatibility = Settings::from_json(&json!({"pacto": {"compatibility": "v2"}})).compatibility;
+        assert_eq!(compatibility, Compatibility::V2);
+        assert_eq!(Settings::from_json(&json!({"compatibility": "v9"})).compatibility, Compatibility::V1);
         let registry = Settings::from_json(&json!({"registry": {"plainHttp": ["reg:5000"], "timeoutMs": 100}}));
         assert_eq!((registry.plain_http, registry.timeout_ms), (vec!["reg:5000".to_string()], 100));
         let baseline = Settings::from_json(&json!({"pacto": {"diff.baseline": "../v1"}}));
