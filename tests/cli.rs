@@ -52,7 +52,8 @@ fn json_output_has_one_object_per_finding_with_character_columns() {
             "line": 20,
             "column": 16,
             "endLine": 20,
-            "endColumn": 24
+            "endColumn": 24,
+            "url": "https://github.com/trianalab-community/pacto-lsp/blob/main/docs/rules.md#health_interface_not_found"
         })
     );
 }

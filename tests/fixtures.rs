@@ -5,16 +5,18 @@
 //! line: `LINE:COL-LINE:COL severity CODE path | message` (1-based, columns in characters, end
 //! exclusive). `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites the expectations.
 //!
-//! A first line `# check: FLAGS` sets options: `--readiness`, `--today YYYY-MM-DD` (default
-//! 2026-11-22), `--warn-days N`, `--no-bundle` (check the text alone), `--compatibility v1|v2`.
+//! A first line `# check: FLAGS` sets options (see `support/rule_fixture.rs`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use pacto_lsp::core::check::{Compatibility, Environment, Options, analyze};
-use pacto_lsp::core::date;
 use pacto_lsp::core::finding::{Code, Layer, Severity};
 use pacto_lsp::core::text::LineIndex;
+
+#[path = "support/rule_fixture.rs"]
+mod rule_fixture;
+
+use rule_fixture::{Analyzed, analyze_fixture};
 
 fn fixtures_dir(group: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(group)
@@ -36,33 +38,7 @@ struct Rendered {
 }
 
 fn render(dir: &Path) -> Rendered {
-    let text = std::fs::read_to_string(dir.join("pacto.yaml")).unwrap();
-    let mut options = Options {
-        today: date::parse_strict("2026-11-22").unwrap(),
-        readiness_gate: false,
-        warn_days: 14,
-        compatibility: Default::default(),
-    };
-    let mut with_bundle = true;
-    if let Some(flags) = text.lines().next().and_then(|it| it.strip_prefix("# check:")) {
-        let mut words = flags.split_whitespace();
-        while let Some(flag) = words.next() {
-            match flag {
-                "--readiness" => options.readiness_gate = true,
-                "--today" => options.today = date::parse_strict(words.next().unwrap()).unwrap(),
-                "--warn-days" => options.warn_days = words.next().unwrap().parse().unwrap(),
-                "--no-bundle" => with_bundle = false,
-                "--compatibility" => options.compatibility = Compatibility::parse(words.next().unwrap()).unwrap(),
-                other => panic!("{}: unknown fixture flag {other}", dir.display()),
-            }
-        }
-    }
-    let (bundle, resolver) = pacto_lsp::fs::local(dir, Path::new(env!("CARGO_MANIFEST_DIR")));
-    let env = match with_bundle {
-        true => Environment { bundle: Some(&bundle), resolver: Some(&resolver) },
-        false => Environment::default(),
-    };
-    let analysis = analyze(&text, &options, &env);
+    let Analyzed { text, analysis, .. } = analyze_fixture(dir);
     let lines = LineIndex::new(&text);
     let mut out = String::new();
     let mut findings = Vec::new();

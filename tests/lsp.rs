@@ -202,6 +202,21 @@ fn closing_clears_diagnostics_and_other_files_are_ignored() {
 }
 
 #[test]
+fn published_diagnostics_link_to_their_rules_doc_entry() {
+    let (_dir, uri, text) = bundle("tests/fixtures/rules/scaling-min-exceeds-max");
+    let mut server = Server::start();
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri, &text, 1);
+    let diagnostics = server.diagnostics(&uri, 1);
+    assert_eq!(codes(&diagnostics), ["SCALING_MIN_EXCEEDS_MAX"]);
+    assert_eq!(
+        diagnostics[0]["codeDescription"]["href"],
+        "https://github.com/trianalab-community/pacto-lsp/blob/main/docs/rules.md#scaling_min_exceeds_max"
+    );
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
 fn exit_without_shutdown_is_exit_code_one() {
     let mut server = Server::start();
     server.initialize(json!({}), Value::Null);

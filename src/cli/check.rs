@@ -203,6 +203,7 @@ fn print_json(results: &[Checked], out: &mut dyn Write) -> std::io::Result<()> {
                 "column": start.column,
                 "endLine": end.line,
                 "endColumn": end.column,
+                "url": finding.code.doc_url(),
             }));
         }
     }

@@ -131,6 +131,17 @@ codes! {
     REGISTRY_AUTH_FAILED => Warning, Registry;
 }
 
+/// Where `docs/rules.md` is published: each code has a section there.
+const RULES_DOC: &str = "https://github.com/trianalab-community/pacto-lsp/blob/main/docs/rules.md";
+
+impl Code {
+    /// The address of this code's section in `docs/rules.md` (GitHub's anchor for the heading
+    /// ``## `CODE` `` is the code in lowercase).
+    pub fn doc_url(self) -> String {
+        format!("{RULES_DOC}#{}", self.as_str().to_ascii_lowercase())
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

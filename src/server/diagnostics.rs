@@ -348,6 +348,12 @@ pub fn to_diagnostic(text: &str, lines: &LineIndex, finding: &Finding, encoding:
             Severity::Hint => DiagnosticSeverity::HINT,
         }),
         code: Some(NumberOrString::String(finding.code.as_str().into())),
+        code_description: finding
+            .code
+            .doc_url()
+            .parse()
+            .ok()
+            .map(|href| tower_lsp_server::ls_types::CodeDescription { href }),
         source: Some("pacto".into()),
         message: finding.message.clone(),
         data: Some(json!({ "path": finding.path.to_string() })),
