@@ -227,6 +227,83 @@ fn a_stopped_registry_is_a_clear_error_within_the_timeout() {
 }
 
 #[test]
+fn check_diff_and_pull_take_the_timeout_and_name_the_silent_registry() {
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    // A listener that accepts and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = listener.local_addr().unwrap().to_string();
+    let reference = format!("oci://{silent}/acme/orders:1.0.0");
+    let cases: [&[&str]; 3] = [
+        &["check", &reference, "--timeout", "300"],
+        &["diff", "orders", &reference, "--timeout", "300"],
+        &["pull", &reference, "--timeout=300", "-o", "out"],
+    ];
+    for args in cases {
+        let started = Instant::now();
+        let result = run(temp.path(), args);
+        assert!(started.elapsed() < Duration::from_secs(3), "{args:?} took {:?}", started.elapsed());
+        assert_eq!(result.status.code(), Some(2), "{args:?}");
+        let expected = match args[0] {
+            "pull" => format!("error: registry `{silent}` did not answer within 300 ms\n"),
+            _ => format!("error: {reference}: registry `{silent}` did not answer within 300 ms\n"),
+        };
+        assert_eq!(stderr(&result), expected, "{args:?}");
+    }
+    // The flags are checked like any other.
+    for (args, expected) in [
+        (vec!["check", &reference, "--timeout", "0"], "error: `--timeout` takes milliseconds, not `0`\n"),
+        (vec!["diff", "a", "b", "--timeout"], "error: missing argument for option '--timeout'\n"),
+        (vec!["push", &reference, "--offline"], "error: invalid option '--offline'\n"),
+        (vec!["pull", &reference, "--plain-http=a/b"], "error: `a/b` is not a registry (`host` or `host:port`)\n"),
+    ] {
+        let result = run(temp.path(), &args);
+        assert_eq!(result.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&result), expected, "{args:?}");
+    }
+    drop(listener);
+}
+
+#[test]
+fn plain_http_names_the_hosts_spoken_to_without_tls() {
+    if !available("the `--plain-http HOST` test") {
+        return;
+    }
+    let registry = Registry::start();
+    // The registry's own address as an IPv4-mapped IPv6 address: not a loopback name, so HTTPS by default.
+    let port = registry.addr.rsplit_once(':').unwrap().1;
+    let host = format!("[::ffff:127.0.0.1]:{port}");
+    if std::net::TcpStream::connect(format!("[::ffff:127.0.0.1]:{port}")).is_err() {
+        eprintln!("notice: IPv4-mapped IPv6 addresses are not reachable here; skipping the `--plain-http HOST` test");
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{host}/acme/orders:0.1.0");
+
+    // Without the flag the client speaks TLS to a plain HTTP registry, and fails naming it.
+    let refused = run(temp.path(), &["push", &reference, "-p", "orders", "--timeout", "5000"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).starts_with(&format!("error: registry `{host}` is unreachable")), "{}", stderr(&refused));
+
+    // Named with `--plain-http HOST` (among others) it works for push, pull, check and diff.
+    let pushed =
+        run(temp.path(), &["push", &reference, "-p", "orders", "--plain-http", "other:5000", "--plain-http", &host]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    let cache = temp.path().join("cache").display().to_string();
+    let pulled = run(temp.path(), &["pull", &reference, "-o", "out", "--plain-http", &host, "--cache-dir", &cache]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(files(&temp.path().join("out")), files(&temp.path().join("orders")));
+    let checked = run(temp.path(), &["check", "--plain-http", &host, &reference]);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert_eq!(stdout(&checked), "checked 1 contract: no problems\n");
+    // A bare `--plain-http` covers every registry the command reaches.
+    let diffed = run(temp.path(), &["diff", "--plain-http", &reference, "orders"]);
+    assert_eq!(diffed.status.code(), Some(0), "{}", stderr(&diffed));
+    assert_eq!(stdout(&diffed), "Classification: NON_BREAKING\nNo changes detected.\n");
+}
+
+#[test]
 fn refs_that_are_not_oci_or_not_taggable_are_usage_errors() {
     let temp = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str); 4] = [

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::oci::RegistryFlags;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
 use crate::clock;
 use crate::core::bundle::{BundleRef, CONTRACT_FILE};
@@ -27,8 +28,8 @@ struct Args {
     paths: Vec<PathBuf>,
     format: Format,
     options: Options,
-    /// `oci://` refs come from the cache only.
-    offline: bool,
+    /// How `oci://` refs are pulled.
+    registry: RegistryFlags,
 }
 
 /// The most policy bundles pulled for one contract.
@@ -36,14 +37,14 @@ const MAX_PULLED_POLICIES: usize = 64;
 
 /// Pulls every `oci://` policy ref reachable from the contract (through the policies of the pulled bundles) into
 /// memory before the analysis, whose resolver is synchronous. A ref that cannot be pulled keeps its reason.
-fn pull_policies(contract: &[u8], offline: bool) -> HashMap<String, Result<BundleRef, String>> {
+fn pull_policies(contract: &[u8], flags: &RegistryFlags) -> HashMap<String, Result<BundleRef, String>> {
     let mut bundles = HashMap::new();
     let mut queue = oci_policy_refs(contract);
     while let Some(reference) = queue.pop() {
         if bundles.contains_key(&reference) || bundles.len() >= MAX_PULLED_POLICIES {
             continue;
         }
-        let pulled = super::pull_archive(&reference, offline).map(|(_, archive)| {
+        let pulled = super::pull_archive(&reference, flags).map(|(_, archive)| {
             queue.extend(oci_policy_refs(archive.contract()));
             BundleRef { id: reference.clone(), files: Arc::new(archive) }
         });
@@ -94,7 +95,7 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     // Policy refs may reach anything under the current directory (the repository, in CI).
     let workspace = fs::absolute(FsPath::new("."));
     for path in &args.paths {
-        match check_one(path, &args.options, &workspace, args.offline) {
+        match check_one(path, &args.options, &workspace, &args.registry) {
             Ok(it) => results.push(it),
             Err(message) => {
                 let _ = writeln!(err, "error: {message}");
@@ -122,16 +123,16 @@ struct Checked {
     lines: LineIndex,
 }
 
-fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, offline: bool) -> Result<Checked, String> {
+fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, flags: &RegistryFlags) -> Result<Checked, String> {
     let shown = path.display();
     if let Some(name) = path.to_str().filter(|it| it.starts_with("oci://")) {
-        return check_pulled(name, options, offline);
+        return check_pulled(name, options, flags);
     }
     let LocalContract { root, loader, bytes } = read_local_contract(path)?;
     let boundary = fs::boundary(&root, &[workspace.to_path_buf()]);
     let bundle = fs::bundle(&root, &root, loader.clone());
     let local = Resolver { boundary, loader };
-    let resolver = Pulled { local: Some(&local), bundles: pull_policies(&bytes, offline) };
+    let resolver = Pulled { local: Some(&local), bundles: pull_policies(&bytes, flags) };
     let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
     let (text, findings) = analyze_bytes(&bytes, options, &env);
     let lines = LineIndex::new(&text);
@@ -144,10 +145,10 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, offline: bool
 
 /// Checks the bundle an `oci://` ref names, pulled into memory; its `oci://` policy refs are followed, its local
 /// ones cannot be (there is no folder to resolve them against).
-fn check_pulled(name: &str, options: &Options, offline: bool) -> Result<Checked, String> {
-    let (_, archive) = super::pull_archive(name, offline).map_err(|message| format!("{name}: {message}"))?;
+fn check_pulled(name: &str, options: &Options, flags: &RegistryFlags) -> Result<Checked, String> {
+    let (_, archive) = super::pull_archive(name, flags).map_err(|message| format!("{name}: {message}"))?;
     let bytes = archive.contract().to_vec();
-    let resolver = Pulled { local: None, bundles: pull_policies(&bytes, offline) };
+    let resolver = Pulled { local: None, bundles: pull_policies(&bytes, flags) };
     let bundle = BundleRef { id: format!("oci:{name}"), files: Arc::new(archive) };
     let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
     let (text, findings) = analyze_bytes(&bytes, options, &env);
@@ -240,7 +241,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut gate = false;
     let mut today: Option<Date> = None;
     let mut warn_days = 14;
-    let mut offline = false;
+    let mut registry = RegistryFlags::new(true);
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
         match arg {
             Long("format") => {
@@ -251,7 +252,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 }
             }
             Long("readiness") => gate = true,
-            Long("offline") => offline = true,
+            Long(name) if registry.accepts(name) => {
+                let name = name.to_string();
+                registry.read(&name, &mut parser)?;
+            }
             Long("today") => {
                 let value = parser.value().map_err(|error| error.to_string())?;
                 let text = value.to_str().unwrap_or_default();
@@ -279,5 +283,5 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         Some(it) => it,
         None => clock::today_from_env()?,
     };
-    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days }, offline })
+    Ok(Args { paths, format, options: Options { today, readiness_gate: gate, warn_days }, registry })
 }
