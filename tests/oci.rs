@@ -618,6 +618,146 @@ fn the_registry_api_lists_resolves_and_reads_labels() {
 }
 
 #[test]
+fn tag_lists_are_read_page_by_page_from_a_registry_that_ignores_pages() {
+    use pacto_lsp::core::check::Options as CheckOptions;
+    use pacto_lsp::core::{date, ociref};
+    use pacto_lsp::oci::{OciRegistry, Registry as _, Settings};
+    use pacto_lsp::pack::{Options, Output, pack};
+    if !available("tag list pages") {
+        return;
+    }
+    // Debian's registry (distribution 2.8) answers every tag list whole, whatever `n` and `last` say: the second
+    // page brings nothing new, which ends the listing.
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let options = Options {
+        check: CheckOptions { today: date::parse_strict("2026-01-01").unwrap(), readiness_gate: false, warn_days: 14 },
+        workspace: temp.path().to_path_buf(),
+        output: Output::Memory,
+    };
+    let packed = pack(&temp.path().join("orders"), &options).unwrap();
+    let settings = Settings { timeout: Duration::from_secs(10), ..Settings::default() };
+    let client = OciRegistry::new(settings).with_tag_page_size(2);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let at = |tag: &str| ociref::parse(&format!("{}/acme/orders{tag}", registry.addr)).unwrap();
+    let tags = ["0.1.0", "0.2.0", "1.0.0", "0.9.0", "0.10.0", "latest", "main"];
+    runtime.block_on(async {
+        for tag in tags {
+            client.push(&at(&format!(":{tag}")), &packed).await.unwrap();
+        }
+        let mut listed = client.list_tags(&at("")).await.unwrap();
+        listed.sort();
+        assert_eq!(listed, ["0.1.0", "0.10.0", "0.2.0", "0.9.0", "1.0.0", "latest", "main"]);
+        assert_eq!(client.resolve(&at(""), None).await.unwrap().tag.as_deref(), Some("1.0.0"));
+    });
+    // Through the CLI: a tagless pull takes the highest version.
+    let pulled = run(temp.path(), &["pull", &format!("oci://{}/acme/orders", registry.addr), "-o", "out"]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert!(stdout(&pulled).contains("/acme/orders:1.0.0) -> out\n"), "{}", stdout(&pulled));
+}
+
+/// A registry's tag list endpoint that pages as the distribution spec says (`n` tags after `last`, in lexical
+/// order), or with `pages` off answers every request whole; every other request is a 404. Returns its address and
+/// the `n`/`last` query of each tag list request.
+fn tag_lister(tags: Vec<String>, pages: bool) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = asked.clone();
+    let mut tags = tags;
+    tags.sort();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 8192];
+            let read = stream.read(&mut buffer).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buffer[..read]).into_owned();
+            let target = head.split(' ').nth(1).unwrap_or_default().to_string();
+            let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+            let (status, body) = if path.ends_with("/tags/list") {
+                record.lock().unwrap().push(query.to_string());
+                let param = |name: &str| {
+                    query.split('&').find_map(|it| it.strip_prefix(&format!("{name}=")).map(str::to_string))
+                };
+                let page: Vec<&String> = match pages {
+                    true => {
+                        let n: usize = param("n").and_then(|it| it.parse().ok()).unwrap_or(usize::MAX);
+                        let last = param("last");
+                        tags.iter().filter(|tag| last.as_ref().is_none_or(|last| *tag > last)).take(n).collect()
+                    }
+                    false => tags.iter().collect(),
+                };
+                ("200 OK", serde_json::json!({ "name": "acme/orders", "tags": page }).to_string())
+            } else {
+                ("404 Not Found", "{}".to_string())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (addr, asked)
+}
+
+#[test]
+fn tag_lists_follow_n_and_last_and_stop_on_a_short_page_or_a_repeat() {
+    use pacto_lsp::core::ociref;
+    use pacto_lsp::oci::{OciRegistry, Registry as _, Settings};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let settings = Settings { timeout: Duration::from_secs(5), ..Settings::default() };
+    let tags: Vec<String> = ["0.1.0", "0.2.0", "1.0.0", "0.9.0", "0.10.0", "latest", "main"].map(String::from).to_vec();
+
+    // Pages of two: 0.1.0 0.10.0 | 0.2.0 0.9.0 | 1.0.0 latest | main (short: the end).
+    let (addr, asked) = tag_lister(tags.clone(), true);
+    let client = OciRegistry::new(settings.clone()).with_tag_page_size(2);
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    let listed = runtime.block_on(client.list_tags(&reference)).unwrap();
+    assert_eq!(listed, ["0.1.0", "0.10.0", "0.2.0", "0.9.0", "1.0.0", "latest", "main"]);
+    assert_eq!(*asked.lock().unwrap(), ["n=2", "n=2&last=0.10.0", "n=2&last=0.9.0", "n=2&last=latest"]);
+    let resolved = runtime.block_on(client.resolve(&reference, None)).unwrap();
+    assert_eq!(resolved.tag.as_deref(), Some("1.0.0"));
+
+    // A last page of exactly the page size is followed by an empty one.
+    let (addr, asked) = tag_lister(tags.clone(), true);
+    let client = OciRegistry::new(settings.clone()).with_tag_page_size(7);
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    assert_eq!(runtime.block_on(client.list_tags(&reference)).unwrap().len(), 7);
+    assert_eq!(*asked.lock().unwrap(), ["n=7", "n=7&last=main"]);
+
+    // The default page size asks once for a short list.
+    let (addr, asked) = tag_lister(tags.clone(), true);
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    assert_eq!(runtime.block_on(OciRegistry::new(settings.clone()).list_tags(&reference)).unwrap().len(), 7);
+    assert_eq!(*asked.lock().unwrap(), ["n=1000"]);
+
+    // A registry that ignores `last` repeats itself: the repeat ends the listing.
+    let (addr, asked) = tag_lister(tags, false);
+    let client = OciRegistry::new(settings).with_tag_page_size(2);
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    assert_eq!(runtime.block_on(client.list_tags(&reference)).unwrap().len(), 7);
+    assert_eq!(asked.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn tag_lists_stop_at_ten_thousand_tags() {
+    use pacto_lsp::core::ociref;
+    use pacto_lsp::oci::{MAX_TAGS, OciRegistry, Registry as _, Settings};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let tags: Vec<String> = (0..MAX_TAGS + 500).map(|it| format!("1.0.{it}")).collect();
+    let (addr, asked) = tag_lister(tags, true);
+    let client = OciRegistry::new(Settings { timeout: Duration::from_secs(20), ..Settings::default() });
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    let listed = runtime.block_on(client.list_tags(&reference)).unwrap();
+    assert_eq!(listed.len(), MAX_TAGS);
+    // Ten full pages; the eleventh is not asked for.
+    assert_eq!(asked.lock().unwrap().len(), 10);
+}
+
+#[test]
 fn a_layer_larger_than_the_limit_is_refused_before_it_is_read() {
     if !available("the oversized-layer test") {
         return;

@@ -44,6 +44,10 @@ pub const LABEL_PACTO_VERSION: &str = "io.pacto.pactoVersion";
 
 /// The largest manifest or config read (1 MiB).
 const MAX_JSON: usize = 1 << 20;
+/// How many tags one page of a tag list asks for by default.
+pub const TAG_PAGE_SIZE: usize = 1000;
+/// The most tags read from one repository; the rest are not looked at.
+pub const MAX_TAGS: usize = 10_000;
 
 /// How to reach registries.
 #[derive(Clone, Debug)]
@@ -296,6 +300,8 @@ pub fn uses_plain_http(registry: &str, listed: &[String]) -> bool {
 /// connections and the registry's tokens are reused across calls.
 pub struct OciRegistry {
     settings: Settings,
+    /// How many tags one page of a tag list asks for.
+    page_size: usize,
     clients: std::sync::Mutex<std::collections::HashMap<String, Client>>,
 }
 
@@ -310,7 +316,13 @@ impl OciRegistry {
     pub fn new(settings: Settings) -> OciRegistry {
         // A provider may already be installed (a second client, or another part of the program): that one is kept.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        OciRegistry { settings, clients: Default::default() }
+        OciRegistry { settings, page_size: TAG_PAGE_SIZE, clients: Default::default() }
+    }
+
+    /// The same client asking for `size` tags per page of a tag list (at least 1; default [`TAG_PAGE_SIZE`]).
+    pub fn with_tag_page_size(mut self, size: usize) -> OciRegistry {
+        self.page_size = size.max(1);
+        self
     }
 
     fn client(&self, registry: &str) -> Client {
@@ -381,11 +393,42 @@ impl Registry for OciRegistry {
             let bare = OciRef { tag: None, digest: None, ..reference.clone() };
             let image = to_reference(&bare)?;
             let auth = self.settings.auth.to_client();
-            let response = client
-                .list_tags(&image, &auth, None, None)
-                .await
-                .map_err(|error| RegistryError::from_client(&bare, error))?;
-            Ok(response.tags)
+            // Pages of `n` tags, each after the last tag of the one before, until a page is short or empty, brings
+            // nothing new (a registry that ignores `last`), or the cap is reached.
+            let mut tags = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            let mut last: Option<String> = None;
+            loop {
+                let page = client
+                    .list_tags(&image, &auth, Some(self.page_size), last.as_deref())
+                    .await
+                    .map_err(|error| RegistryError::from_client(&bare, error))?;
+                let (length, before) = (page.tags.len(), tags.len());
+                last = page.tags.last().cloned();
+                let mut dropped = false;
+                for tag in page.tags {
+                    if seen.contains(&tag) {
+                        continue;
+                    }
+                    if tags.len() == MAX_TAGS {
+                        dropped = true;
+                        break;
+                    }
+                    seen.insert(tag.clone());
+                    tags.push(tag);
+                }
+                let complete = length < self.page_size || tags.len() == before;
+                if dropped || (tags.len() == MAX_TAGS && !complete) {
+                    tracing::warn!(
+                        "`oci://{bare}` has more than {MAX_TAGS} tags; only the first {MAX_TAGS} are considered"
+                    );
+                    break;
+                }
+                if complete {
+                    break;
+                }
+            }
+            Ok(tags)
         })
         .await
     }
