@@ -921,6 +921,96 @@ fn a_damaged_cached_layer_is_not_used_and_a_stale_tag_is_asked_again() {
 }
 
 #[test]
+fn the_cache_keeps_its_size_by_evicting_the_least_recently_used_bundles() {
+    if !available("cache eviction") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    let cache = temp.path().join("cache");
+    let cache_arg = cache.display().to_string();
+    // Three bundles of about the same size; the limit holds the two largest layers but not all three.
+    let mut sizes = Vec::new();
+    for name in ["alpha", "beta", "gamma"] {
+        bundle(temp.path(), name);
+        let reference = format!("oci://{}/acme/{name}:0.1.0", registry.addr);
+        let pushed = run(temp.path(), &["push", &reference, "-p", name]);
+        assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+        let packed = run(temp.path(), &["pack", name, "-o", &format!("{name}.tar.gz")]);
+        assert_eq!(packed.status.code(), Some(0), "{}", stderr(&packed));
+        sizes.push(std::fs::metadata(temp.path().join(format!("{name}.tar.gz"))).unwrap().len());
+    }
+    let mut sorted = sizes.clone();
+    sorted.sort();
+    let limit = (sorted[1] + sorted[2]).to_string();
+    let env = [("PACTO_CACHE_MAX_BYTES", limit.as_str())];
+    let pull = |name: &str, out: &str, offline: bool| {
+        let reference = format!("oci://{}/acme/{name}:0.1.0", registry.addr);
+        let mut args = vec!["pull", &reference, "-o", out, "--cache-dir", &cache_arg];
+        if offline {
+            args.push("--offline");
+        }
+        run_with(temp.path(), &args, &env)
+    };
+    let blob_of = |name: &str| {
+        let layer = std::fs::read(temp.path().join(format!("{name}.tar.gz"))).unwrap();
+        cache.join("blobs/sha256").join(&registry::sha256(&layer)["sha256:".len()..])
+    };
+
+    for (name, out) in [("alpha", "a1"), ("beta", "b1")] {
+        let pulled = pull(name, out, false);
+        assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    }
+    assert_eq!(cached(&cache).0, sorted_paths(&[blob_of("alpha"), blob_of("beta")]));
+    // Reading alpha from the cache makes it the most recently used: pulling gamma evicts beta.
+    std::thread::sleep(Duration::from_millis(20));
+    let read = pull("alpha", "a2", true);
+    assert_eq!(read.status.code(), Some(0), "{}", stderr(&read));
+    std::thread::sleep(Duration::from_millis(20));
+    let pulled = pull("gamma", "g1", false);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(cached(&cache).0, sorted_paths(&[blob_of("alpha"), blob_of("gamma")]));
+
+    // Offline, the evicted bundle is a clear miss (its index entry is still there, its blob is not).
+    let offline = pull("beta", "b2", true);
+    assert_eq!(offline.status.code(), Some(2));
+    assert_eq!(
+        stderr(&offline),
+        format!(
+            "error: `oci://{}/acme/beta:0.1.0` is not in the cache (or its cached copy is damaged); pull it once \
+             without `--offline`\n",
+            registry.addr
+        )
+    );
+    assert!(!temp.path().join("b2").exists());
+    // Online it is fetched again (the fresh index entry without its blob is a miss), evicting alpha now.
+    let again = pull("beta", "b3", false);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(files(&temp.path().join("b3")), files(&temp.path().join("beta")));
+    assert_eq!(cached(&cache).0, sorted_paths(&[blob_of("beta"), blob_of("gamma")]));
+
+    // A limit smaller than one bundle keeps just the one written last; a limit that is not a number is an error.
+    let tiny = [("PACTO_CACHE_MAX_BYTES", "1")];
+    let reference = format!("oci://{}/acme/alpha:0.1.0", registry.addr);
+    let pulled = run_with(temp.path(), &["pull", &reference, "-o", "a3", "--cache-dir", &cache_arg], &tiny);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(cached(&cache).0, vec![blob_of("alpha")]);
+    let wrong = [("PACTO_CACHE_MAX_BYTES", "1GiB")];
+    let refused = run_with(temp.path(), &["check", &reference, "--cache-dir", &cache_arg], &wrong);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        stderr(&refused),
+        format!("error: {reference}: `PACTO_CACHE_MAX_BYTES` takes a whole number of bytes, not `1GiB`\n")
+    );
+}
+
+fn sorted_paths(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut paths = paths.to_vec();
+    paths.sort();
+    paths
+}
+
+#[test]
 fn diff_and_check_read_oci_refs_through_the_registry() {
     if !available("diff and check of `oci://` refs") {
         return;

@@ -87,7 +87,8 @@ Registry options (check, diff, pull; push takes the first two):
   --timeout MS         bound each registry operation (default: 30000 ms)
   --offline            read oci:// refs from the cache only
   --cache-dir DIR      the pull cache (default: $PACTO_CACHE_DIR, else $XDG_CACHE_HOME/pacto-lsp);
-                       a tag is asked again after 60 s
+                       a tag is asked again after 60 s; it keeps at most $PACTO_CACHE_MAX_BYTES
+                       bytes of bundles (default: 1 GiB), the least recently used removed first
 Credentials come from $PACTO_REGISTRY_TOKEN, or $PACTO_REGISTRY_USERNAME and $PACTO_REGISTRY_PASSWORD,
 else pacto's config.json (see login), else the Docker config (credential helpers, then auths).
 

@@ -99,9 +99,15 @@ impl RegistryFlags {
         Settings { plain_http, timeout: self.timeout, auth: credentials::lookup(registry).0 }
     }
 
-    /// The pull cache: `--cache-dir`, else the default folder.
-    pub(super) fn cache(&self) -> Option<Cache> {
-        self.cache_dir.clone().or_else(Cache::default_dir).map(Cache::new)
+    /// The pull cache: `--cache-dir`, else the default folder, keeping at most `PACTO_CACHE_MAX_BYTES` of blobs
+    /// when that is set.
+    pub(super) fn cache(&self) -> Result<Option<Cache>, String> {
+        let max_bytes = Cache::max_bytes_from_env()?;
+        let cache = self.cache_dir.clone().or_else(Cache::default_dir).map(Cache::new);
+        Ok(cache.map(|cache| match max_bytes {
+            Some(max_bytes) => cache.with_max_bytes(max_bytes),
+            None => cache,
+        }))
     }
 }
 
@@ -190,7 +196,10 @@ pub fn pull(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Ok(it) => it,
         Err(message) => return fail(err, &message, EXIT_USAGE),
     };
-    let cache = args.registry.cache();
+    let cache = match args.registry.cache() {
+        Ok(it) => it,
+        Err(message) => return fail(err, &message, EXIT_USAGE),
+    };
     let pulled = runtime.block_on(cache::pull(&registry, cache.as_ref(), &reference, args.registry.offline));
     let (resolved, pulled) = match pulled {
         Ok(it) => it,
@@ -228,7 +237,7 @@ pub fn pull(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 pub(super) fn pull_archive(text: &str, flags: &RegistryFlags) -> Result<(OciRef, crate::pack::Archive), String> {
     let reference = parse_ref(Some(text), "this command")?;
     let registry = OciRegistry::new(flags.settings(&reference.registry));
-    let cache = flags.cache();
+    let cache = flags.cache()?;
     let runtime = runtime()?;
     let (resolved, pulled) = runtime
         .block_on(cache::pull(&registry, cache.as_ref(), &reference, flags.offline))
