@@ -1136,3 +1136,81 @@ fn check_follows_oci_policy_refs_and_fails_closed_when_they_cannot_be_pulled() {
     assert!(text.contains("error[POLICY_REF_UNRESOLVED] cannot resolve policy ref `oci://127.0.0.1:1/acme/org-policies:1.0.0`: registry `127.0.0.1:1` is unreachable"), "{text}");
     assert!(!text.contains("POLICY_VIOLATION"), "{text}");
 }
+
+/// A size as the progress lines show it: bytes below 1 KiB, else KiB with two decimals (bundles here are small).
+fn human(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        _ => format!("{:.2} KiB", bytes as f64 / 1024.0),
+    }
+}
+
+#[test]
+fn push_and_pull_report_progress_as_plain_lines_without_a_terminal() {
+    if !available("progress lines") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders:0.1.0", registry.addr);
+    let cache = temp.path().join("cache").display().to_string();
+    let pushed = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    // The push moves the layer and the config: their sizes, from the manifest.
+    let accept = Some("application/vnd.oci.image.manifest.v1+json");
+    let manifest = get(&registry.addr, "/v2/acme/orders/manifests/0.1.0", accept).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest.body).unwrap();
+    let layer = manifest["layers"][0]["size"].as_u64().unwrap();
+    let config = manifest["config"]["size"].as_u64().unwrap();
+    let size = human(layer + config);
+    assert_eq!(stderr(&pushed), format!("pushing {reference} ({size})\npushed {reference} ({size})\n"));
+    assert!(stdout(&pushed).starts_with("pushed orders@0.1.0 -> "), "{}", stdout(&pushed));
+
+    let pulled = run(temp.path(), &["pull", &reference, "-o", "a", "--cache-dir", &cache]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    let size = human(layer);
+    assert_eq!(stderr(&pulled), format!("pulling {reference} ({size})\npulled {reference} ({size})\n"));
+    // From the cache nothing moves and nothing is reported; a push that keeps the tag moves nothing either.
+    let cached = run(temp.path(), &["pull", &reference, "-o", "b", "--cache-dir", &cache]);
+    assert_eq!(cached.status.code(), Some(0), "{}", stderr(&cached));
+    assert_eq!(stderr(&cached), "");
+    let kept = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(kept.status.code(), Some(0), "{}", stderr(&kept));
+    assert!(stderr(&kept).starts_with("warning: artifact already exists"), "{}", stderr(&kept));
+    assert_eq!(stderr(&kept).lines().count(), 1, "{}", stderr(&kept));
+    // A pull that fails reports only the error.
+    let damaged = format!("oci://{}/acme/none:1.0.0", registry.addr);
+    let failed = run(temp.path(), &["pull", &damaged, "-o", "c"]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert_eq!(stderr(&failed).lines().count(), 1, "{}", stderr(&failed));
+
+    // On a terminal (`script` runs the command on a pseudo-terminal) the plain lines are not printed.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("notice: `script` is not installed; skipping the terminal half of the progress test");
+        return;
+    }
+    let binary = env!("CARGO_BIN_EXE_pacto-lsp");
+    let command = format!("{binary} pull {reference} -o d --cache-dir {}/other", temp.path().display());
+    let on_terminal = run_script(temp.path(), &command);
+    assert!(on_terminal.contains("pulled orders@0.1.0"), "{on_terminal}");
+    assert!(!on_terminal.contains(&format!("pulling {reference} (")), "{on_terminal}");
+    assert!(!on_terminal.contains(&format!("pulled {reference} (")), "{on_terminal}");
+}
+
+/// Runs a shell command on a pseudo-terminal and returns what it printed there.
+fn run_script(dir: &Path, command: &str) -> String {
+    let output = Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .current_dir(dir)
+        .env("XDG_CONFIG_HOME", "/dev/null/config")
+        .env("DOCKER_CONFIG", "/dev/null/docker")
+        .env_remove("PACTO_REGISTRY_TOKEN")
+        .env_remove("PACTO_REGISTRY_USERNAME")
+        .env_remove("PACTO_REGISTRY_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

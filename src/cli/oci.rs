@@ -2,6 +2,7 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
@@ -12,13 +13,93 @@ use crate::core::ociref::OciRef;
 use crate::core::text::{LineIndex, excerpt};
 use crate::oci::cache::{self, Cache};
 use crate::oci::{
-    Auth, OciRegistry, RegistryError, Settings, contract_of, credentials, local_dependencies, parse_ref, push_packed,
-    verify_login,
+    Auth, Direction, OciRegistry, Progress, RegistryError, Settings, contract_of, credentials, local_dependencies,
+    parse_ref, push_packed, verify_login,
 };
 use crate::pack::{Options, Output, PackError, pack as pack_bundle};
 
 /// The default timeout of one registry operation.
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+
+/// The progress of a push or pull on stderr: a bar when stderr is a terminal, otherwise one line when the
+/// transfer starts (`pulling oci://… (40.10 KiB)`) and one when it ends well (`pulled oci://… (40.10 KiB)`); never
+/// both. It writes to the process's stderr directly (the reports come from inside the registry client), which
+/// `main` hands the CLI as its error writer too.
+struct Reporter {
+    terminal: bool,
+    state: std::sync::Mutex<Option<Shown>>,
+}
+
+/// The transfer being shown.
+struct Shown {
+    direction: Direction,
+    reference: String,
+    total: u64,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Reporter {
+    fn new() -> Reporter {
+        use std::io::IsTerminal;
+        Reporter { terminal: std::io::stderr().is_terminal(), state: Default::default() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Shown>> {
+        // A poisoned lock only means a report panicked; what it guards is still usable.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Progress for Reporter {
+    fn start(&self, direction: Direction, reference: &OciRef, total: u64) {
+        let verb = match direction {
+            Direction::Push => "pushing",
+            Direction::Pull => "pulling",
+        };
+        let reference = format!("oci://{reference}");
+        let bar = match self.terminal {
+            true => {
+                let bar =
+                    indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+                let style =
+                    indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .progress_chars("=> ");
+                bar.set_style(style);
+                bar.set_message(format!("{verb} {reference}"));
+                Some(bar)
+            }
+            false => {
+                let _ = writeln!(std::io::stderr(), "{verb} {reference} ({})", indicatif::BinaryBytes(total));
+                None
+            }
+        };
+        *self.lock() = Some(Shown { direction, reference, total, bar });
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(Shown { bar: Some(bar), .. }) = &*self.lock() {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finish(&self, ok: bool) {
+        let Some(shown) = self.lock().take() else { return };
+        match shown.bar {
+            Some(bar) => bar.finish_and_clear(),
+            None if ok => {
+                let verb = match shown.direction {
+                    Direction::Push => "pushed",
+                    Direction::Pull => "pulled",
+                };
+                let size = indicatif::BinaryBytes(shown.total);
+                let _ = writeln!(std::io::stderr(), "{verb} {} ({size})", shown.reference);
+            }
+            // The error follows on its own line.
+            None => {}
+        }
+    }
+}
 
 struct Args {
     reference: Option<String>,
@@ -153,7 +234,8 @@ pub fn push(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     if reference.tag.is_none() {
         reference.tag = Some(packed.version.clone());
     }
-    let registry = OciRegistry::new(args.registry.settings(&reference.registry));
+    let registry =
+        OciRegistry::new(args.registry.settings(&reference.registry)).with_progress(Arc::new(Reporter::new()));
     let runtime = match runtime() {
         Ok(it) => it,
         Err(message) => return fail(err, &message, EXIT_USAGE),
@@ -191,7 +273,8 @@ pub fn pull(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     {
         return fail(err, &message, EXIT_USAGE);
     }
-    let registry = OciRegistry::new(args.registry.settings(&reference.registry));
+    let registry =
+        OciRegistry::new(args.registry.settings(&reference.registry)).with_progress(Arc::new(Reporter::new()));
     let runtime = match runtime() {
         Ok(it) => it,
         Err(message) => return fail(err, &message, EXIT_USAGE),
