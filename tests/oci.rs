@@ -362,13 +362,23 @@ fn an_artifact_published_in_upstreams_layout_pulls() {
     let temp = tempfile::tempdir().unwrap();
     bundle(temp.path(), "orders");
     let contract = std::fs::read(temp.path().join("orders/pacto.yaml")).unwrap();
-    let layer = tar_gz(&[
+    let tar = [
         entry("pacto.yaml", tar::EntryType::Regular, &contract),
         entry("docs/", tar::EntryType::Directory, b""),
         entry("docs/readme.md", tar::EntryType::Regular, b"hello\n"),
-    ]);
-    // go-containerregistry's empty image: the Docker config media type, labels in `config.Labels`.
-    let config = br#"{"architecture":"","os":"","config":{"Labels":{"io.pacto.name":"orders","io.pacto.version":"0.1.0","io.pacto.pactoVersion":"1.1"}},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+    ];
+    let layer = tar_gz(&tar);
+    let mut uncompressed = tar.concat();
+    uncompressed.extend_from_slice(&[0u8; 1024]);
+    // What upstream pushes (pkg/oci/bundle.go: `empty.Image`, `mutate.Config`, `mutate.AppendLayers`, then
+    // `mutate.MediaType(img, types.OCIManifestSchema1)`, go-containerregistry v0.21.7): an OCI manifest whose config
+    // keeps the empty image's Docker config media type, with go-containerregistry's config fields, one history
+    // entry per layer, the layer's uncompressed digest and the labels in `config.Labels`.
+    let config = format!(
+        r#"{{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{{"created":"0001-01-01T00:00:00Z"}}],"os":"","rootfs":{{"type":"layers","diff_ids":["{}"]}},"config":{{"Labels":{{"io.pacto.name":"orders","io.pacto.pactoVersion":"1.1","io.pacto.version":"0.1.0"}}}}}}"#,
+        registry::sha256(&uncompressed)
+    );
+    let config = config.as_bytes();
     registry::put_manifest(
         &registry.addr,
         "up/orders",
@@ -404,6 +414,21 @@ fn an_artifact_published_in_upstreams_layout_pulls() {
     // Without `-o` the folder is named after the service, as upstream names it.
     let expected = vec![("docs/readme.md".to_string(), b"hello\n".to_vec()), ("pacto.yaml".to_string(), contract)];
     assert_eq!(files(&here.join("orders")), expected);
+
+    // The labels are read whatever the config's media type; ours is the OCI one, which upstream's pull never looks
+    // at (it reads the manifest's layers only).
+    use pacto_lsp::oci::{OciRegistry, Registry as _, Settings};
+    let client = OciRegistry::new(Settings { timeout: Duration::from_secs(10), ..Settings::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let reference = pacto_lsp::core::ociref::parse(&format!("{}/up/orders:0.1.0", registry.addr)).unwrap();
+    let manifest = runtime.block_on(client.fetch_manifest(&reference)).unwrap();
+    assert_eq!(manifest.config.media_type, DOCKER_CONFIG);
+    assert_eq!(manifest.labels.get("io.pacto.name").map(String::as_str), Some("orders"));
+    assert_eq!(manifest.labels.get("io.pacto.version").map(String::as_str), Some("0.1.0"));
+    // `diff` reads it like any version: the same contract, no changes.
+    let diffed = run(temp.path(), &["diff", &format!("oci://{}/up/orders:0.1.0", registry.addr), "orders"]);
+    assert_eq!(diffed.status.code(), Some(0), "{}", stderr(&diffed));
+    assert_eq!(stdout(&diffed), "Classification: NON_BREAKING\nNo changes detected.\n");
 }
 
 #[test]
