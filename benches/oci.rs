@@ -99,8 +99,7 @@ fn pull_cold(bencher: divan::Bencher) {
     let reference = at(&fixture.addr, ":1.0.0");
     bencher.with_inputs(|| tempfile::tempdir().expect("a temporary folder")).bench_local_refs(|dir| {
         let cache = Cache::new(dir.path().to_path_buf());
-        let (_, pulled) =
-            runtime.block_on(cache::pull(&client, Some(&cache), &reference, false)).expect("a cold pull");
+        let (_, pulled) = runtime.block_on(cache::pull(&client, Some(&cache), &reference, false)).expect("a cold pull");
         assert_eq!(pulled.bytes.len() as u64, fixture.packed.size);
     });
 }
@@ -114,8 +113,7 @@ fn pull_warm(bencher: divan::Bencher) {
     let cache = Cache::new(dir.path().to_path_buf());
     runtime.block_on(cache::pull(&client, Some(&cache), &reference, false)).expect("the pull that fills the cache");
     bencher.bench_local(|| {
-        let (_, pulled) =
-            runtime.block_on(cache::pull(&client, Some(&cache), &reference, false)).expect("a warm pull");
+        let (_, pulled) = runtime.block_on(cache::pull(&client, Some(&cache), &reference, false)).expect("a warm pull");
         assert_eq!(pulled.bytes.len() as u64, fixture.packed.size);
     });
 }

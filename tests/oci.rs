@@ -467,7 +467,8 @@ fn artifacts_that_are_not_bundles_are_refused_and_nothing_is_written() {
         let reference = format!("{}/{repository}:1.0.0", registry.addr);
         let pulled = run(temp.path(), &["pull", &format!("oci://{reference}"), "-o", "out/x"]);
         assert_eq!(pulled.status.code(), Some(2), "{repository}");
-        let message = stderr(&pulled);
+        // The download was reported (`pulling …`) before the archive was read and refused.
+        let message = stderr(&pulled).lines().last().unwrap_or_default().to_string();
         assert!(message.starts_with(&format!("error: `oci://{reference}` is not a pacto bundle: ")), "{message}");
         assert!(message.contains(expected), "{repository}: {message}");
         assert!(!temp.path().join("out").exists(), "{repository}");
@@ -525,11 +526,12 @@ fn basic_auth_credentials_from_the_environment_and_wrong_ones_never_shown() {
         for args in [vec!["push", &reference, "-p", "orders", "--force"], vec!["pull", &reference, "-o", "denied"]] {
             let result = run_with(temp.path(), &args, env);
             assert_eq!(result.status.code(), Some(2), "{args:?}");
-            let message = stderr(&result);
+            // A push with credentials the registry refuses starts its upload (`pushing …`) before the refusal.
+            let message = stderr(&result).lines().last().unwrap_or_default().to_string();
             let prefix = format!("error: authentication failed for registry `{}`", registry.addr);
             assert!(message.starts_with(&prefix), "{args:?} {env:?}: {message}");
             assert!(message.contains("PACTO_REGISTRY_USERNAME"), "{message}");
-            let everything = format!("{message}{}", stdout(&result));
+            let everything = format!("{}{}", stderr(&result), stdout(&result));
             for secret in [wrong_password, password, "tok-Vb71-secret"] {
                 assert!(!everything.contains(secret), "{everything}");
             }
