@@ -45,6 +45,25 @@ fn stderr(run: &Output) -> String {
     String::from_utf8_lossy(&run.stderr).into_owned()
 }
 
+/// The bundle `dir/NAME` validated and packed in memory.
+fn packed_in_memory(dir: &Path, name: &str) -> pacto_lsp::pack::Packed {
+    use pacto_lsp::core::check::Options as CheckOptions;
+    use pacto_lsp::core::date;
+    use pacto_lsp::pack::{Options, Output, pack};
+    let options = Options {
+        check: CheckOptions {
+            today: date::parse_strict("2026-01-01").unwrap(),
+            readiness_gate: false,
+            warn_days: 14,
+            compatibility: Default::default(),
+        },
+        workspace: dir.to_path_buf(),
+        policies: Default::default(),
+        output: Output::Memory,
+    };
+    pack(&dir.join(name), &options).unwrap()
+}
+
 /// A bundle scaffolded by `init` in `dir/NAME`, with an extra nested file.
 fn bundle(dir: &Path, name: &str) {
     let init = run(dir, &["init", name]);
@@ -227,6 +246,83 @@ fn a_stopped_registry_is_a_clear_error_within_the_timeout() {
 }
 
 #[test]
+fn check_diff_and_pull_take_the_timeout_and_name_the_silent_registry() {
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    // A listener that accepts and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = listener.local_addr().unwrap().to_string();
+    let reference = format!("oci://{silent}/acme/orders:1.0.0");
+    let cases: [&[&str]; 3] = [
+        &["check", &reference, "--timeout", "300"],
+        &["diff", "orders", &reference, "--timeout", "300"],
+        &["pull", &reference, "--timeout=300", "-o", "out"],
+    ];
+    for args in cases {
+        let started = Instant::now();
+        let result = run(temp.path(), args);
+        assert!(started.elapsed() < Duration::from_secs(3), "{args:?} took {:?}", started.elapsed());
+        assert_eq!(result.status.code(), Some(2), "{args:?}");
+        let expected = match args[0] {
+            "pull" => format!("error: registry `{silent}` did not answer within 300 ms\n"),
+            _ => format!("error: {reference}: registry `{silent}` did not answer within 300 ms\n"),
+        };
+        assert_eq!(stderr(&result), expected, "{args:?}");
+    }
+    // The flags are checked like any other.
+    for (args, expected) in [
+        (vec!["check", &reference, "--timeout", "0"], "error: `--timeout` takes milliseconds, not `0`\n"),
+        (vec!["diff", "a", "b", "--timeout"], "error: missing argument for option '--timeout'\n"),
+        (vec!["push", &reference, "--offline"], "error: invalid option '--offline'\n"),
+        (vec!["pull", &reference, "--plain-http=a/b"], "error: `a/b` is not a registry (`host` or `host:port`)\n"),
+    ] {
+        let result = run(temp.path(), &args);
+        assert_eq!(result.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&result), expected, "{args:?}");
+    }
+    drop(listener);
+}
+
+#[test]
+fn plain_http_names_the_hosts_spoken_to_without_tls() {
+    if !available("the `--plain-http HOST` test") {
+        return;
+    }
+    let registry = Registry::start();
+    // The registry's own address as an IPv4-mapped IPv6 address: not a loopback name, so HTTPS by default.
+    let port = registry.addr.rsplit_once(':').unwrap().1;
+    let host = format!("[::ffff:127.0.0.1]:{port}");
+    if std::net::TcpStream::connect(format!("[::ffff:127.0.0.1]:{port}")).is_err() {
+        eprintln!("notice: IPv4-mapped IPv6 addresses are not reachable here; skipping the `--plain-http HOST` test");
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{host}/acme/orders:0.1.0");
+
+    // Without the flag the client speaks TLS to a plain HTTP registry, and fails naming it.
+    let refused = run(temp.path(), &["push", &reference, "-p", "orders", "--timeout", "5000"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).starts_with(&format!("error: registry `{host}` is unreachable")), "{}", stderr(&refused));
+
+    // Named with `--plain-http HOST` (among others) it works for push, pull, check and diff.
+    let pushed =
+        run(temp.path(), &["push", &reference, "-p", "orders", "--plain-http", "other:5000", "--plain-http", &host]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    let cache = temp.path().join("cache").display().to_string();
+    let pulled = run(temp.path(), &["pull", &reference, "-o", "out", "--plain-http", &host, "--cache-dir", &cache]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(files(&temp.path().join("out")), files(&temp.path().join("orders")));
+    let checked = run(temp.path(), &["check", "--plain-http", &host, &reference]);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert_eq!(stdout(&checked), "checked 1 contract: no problems\n");
+    // A bare `--plain-http` covers every registry the command reaches.
+    let diffed = run(temp.path(), &["diff", "--plain-http", &reference, "orders"]);
+    assert_eq!(diffed.status.code(), Some(0), "{}", stderr(&diffed));
+    assert_eq!(stdout(&diffed), "Classification: NON_BREAKING\nNo changes detected.\n");
+}
+
+#[test]
 fn refs_that_are_not_oci_or_not_taggable_are_usage_errors() {
     let temp = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str); 4] = [
@@ -285,13 +381,23 @@ fn an_artifact_published_in_upstreams_layout_pulls() {
     let temp = tempfile::tempdir().unwrap();
     bundle(temp.path(), "orders");
     let contract = std::fs::read(temp.path().join("orders/pacto.yaml")).unwrap();
-    let layer = tar_gz(&[
+    let tar = [
         entry("pacto.yaml", tar::EntryType::Regular, &contract),
         entry("docs/", tar::EntryType::Directory, b""),
         entry("docs/readme.md", tar::EntryType::Regular, b"hello\n"),
-    ]);
-    // go-containerregistry's empty image: the Docker config media type, labels in `config.Labels`.
-    let config = br#"{"architecture":"","os":"","config":{"Labels":{"io.pacto.name":"orders","io.pacto.version":"0.1.0","io.pacto.pactoVersion":"1.1"}},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+    ];
+    let layer = tar_gz(&tar);
+    let mut uncompressed = tar.concat();
+    uncompressed.extend_from_slice(&[0u8; 1024]);
+    // What upstream pushes (pkg/oci/bundle.go: `empty.Image`, `mutate.Config`, `mutate.AppendLayers`, then
+    // `mutate.MediaType(img, types.OCIManifestSchema1)`, go-containerregistry v0.21.7): an OCI manifest whose config
+    // keeps the empty image's Docker config media type, with go-containerregistry's config fields, one history
+    // entry per layer, the layer's uncompressed digest and the labels in `config.Labels`.
+    let config = format!(
+        r#"{{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{{"created":"0001-01-01T00:00:00Z"}}],"os":"","rootfs":{{"type":"layers","diff_ids":["{}"]}},"config":{{"Labels":{{"io.pacto.name":"orders","io.pacto.pactoVersion":"1.1","io.pacto.version":"0.1.0"}}}}}}"#,
+        registry::sha256(&uncompressed)
+    );
+    let config = config.as_bytes();
     registry::put_manifest(
         &registry.addr,
         "up/orders",
@@ -327,6 +433,21 @@ fn an_artifact_published_in_upstreams_layout_pulls() {
     // Without `-o` the folder is named after the service, as upstream names it.
     let expected = vec![("docs/readme.md".to_string(), b"hello\n".to_vec()), ("pacto.yaml".to_string(), contract)];
     assert_eq!(files(&here.join("orders")), expected);
+
+    // The labels are read whatever the config's media type; ours is the OCI one, which upstream's pull never looks
+    // at (it reads the manifest's layers only).
+    use pacto_lsp::oci::{OciRegistry, Registry as _, Settings};
+    let client = OciRegistry::new(Settings { timeout: Duration::from_secs(10), ..Settings::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let reference = pacto_lsp::core::ociref::parse(&format!("{}/up/orders:0.1.0", registry.addr)).unwrap();
+    let manifest = runtime.block_on(client.fetch_manifest(&reference)).unwrap();
+    assert_eq!(manifest.config.media_type, DOCKER_CONFIG);
+    assert_eq!(manifest.labels.get("io.pacto.name").map(String::as_str), Some("orders"));
+    assert_eq!(manifest.labels.get("io.pacto.version").map(String::as_str), Some("0.1.0"));
+    // `diff` reads it like any version: the same contract, no changes.
+    let diffed = run(temp.path(), &["diff", &format!("oci://{}/up/orders:0.1.0", registry.addr), "orders"]);
+    assert_eq!(diffed.status.code(), Some(0), "{}", stderr(&diffed));
+    assert_eq!(stdout(&diffed), "Classification: NON_BREAKING\nNo changes detected.\n");
 }
 
 #[test]
@@ -365,7 +486,8 @@ fn artifacts_that_are_not_bundles_are_refused_and_nothing_is_written() {
         let reference = format!("{}/{repository}:1.0.0", registry.addr);
         let pulled = run(temp.path(), &["pull", &format!("oci://{reference}"), "-o", "out/x"]);
         assert_eq!(pulled.status.code(), Some(2), "{repository}");
-        let message = stderr(&pulled);
+        // The download was reported (`pulling …`) before the archive was read and refused.
+        let message = stderr(&pulled).lines().last().unwrap_or_default().to_string();
         assert!(message.starts_with(&format!("error: `oci://{reference}` is not a pacto bundle: ")), "{message}");
         assert!(message.contains(expected), "{repository}: {message}");
         assert!(!temp.path().join("out").exists(), "{repository}");
@@ -423,11 +545,12 @@ fn basic_auth_credentials_from_the_environment_and_wrong_ones_never_shown() {
         for args in [vec!["push", &reference, "-p", "orders", "--force"], vec!["pull", &reference, "-o", "denied"]] {
             let result = run_with(temp.path(), &args, env);
             assert_eq!(result.status.code(), Some(2), "{args:?}");
-            let message = stderr(&result);
+            // A push with credentials the registry refuses starts its upload (`pushing …`) before the refusal.
+            let message = stderr(&result).lines().last().unwrap_or_default().to_string();
             let prefix = format!("error: authentication failed for registry `{}`", registry.addr);
             assert!(message.starts_with(&prefix), "{args:?} {env:?}: {message}");
             assert!(message.contains("PACTO_REGISTRY_USERNAME"), "{message}");
-            let everything = format!("{message}{}", stdout(&result));
+            let everything = format!("{}{}", stderr(&result), stdout(&result));
             for secret in [wrong_password, password, "tok-Vb71-secret"] {
                 assert!(!everything.contains(secret), "{everything}");
             }
@@ -485,28 +608,15 @@ fn error_statuses_are_clear_errors_naming_the_registry() {
 
 #[test]
 fn the_registry_api_lists_resolves_and_reads_labels() {
-    use pacto_lsp::core::check::Options as CheckOptions;
-    use pacto_lsp::core::{date, ociref, semver::Constraints};
+    use pacto_lsp::core::{ociref, semver::Constraints};
     use pacto_lsp::oci::{OciRegistry, Registry as _, RegistryError, Settings};
-    use pacto_lsp::pack::{Options, Output, pack};
     if !available("the registry API test") {
         return;
     }
     let registry = Registry::start();
     let temp = tempfile::tempdir().unwrap();
     bundle(temp.path(), "orders");
-    let options = Options {
-        check: CheckOptions {
-            today: date::parse_strict("2026-01-01").unwrap(),
-            readiness_gate: false,
-            warn_days: 14,
-            compatibility: Default::default(),
-        },
-        workspace: temp.path().to_path_buf(),
-        policies: Default::default(),
-        output: Output::Memory,
-    };
-    let packed = pack(&temp.path().join("orders"), &options).unwrap();
+    let packed = packed_in_memory(temp.path(), "orders");
     let client = OciRegistry::new(Settings { timeout: Duration::from_secs(10), ..Settings::default() });
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let at = |tag: &str| ociref::parse(&format!("{}/acme/orders{tag}", registry.addr)).unwrap();
@@ -544,6 +654,139 @@ fn the_registry_api_lists_resolves_and_reads_labels() {
         assert_eq!(pulled.bytes, packed.bytes);
         assert_eq!(pulled.archive.contract(), packed.contract.as_bytes());
     });
+}
+
+#[test]
+fn tag_lists_are_read_page_by_page_from_a_registry_that_ignores_pages() {
+    use pacto_lsp::core::ociref;
+    use pacto_lsp::oci::{OciRegistry, Registry as _, Settings};
+    if !available("tag list pages") {
+        return;
+    }
+    // Debian's registry (distribution 2.8) answers every tag list whole, whatever `n` and `last` say: the second
+    // page brings nothing new, which ends the listing.
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let packed = packed_in_memory(temp.path(), "orders");
+    let settings = Settings { timeout: Duration::from_secs(10), ..Settings::default() };
+    let client = OciRegistry::new(settings).with_tag_page_size(2);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let at = |tag: &str| ociref::parse(&format!("{}/acme/orders{tag}", registry.addr)).unwrap();
+    let tags = ["0.1.0", "0.2.0", "1.0.0", "0.9.0", "0.10.0", "latest", "main"];
+    runtime.block_on(async {
+        for tag in tags {
+            client.push(&at(&format!(":{tag}")), &packed).await.unwrap();
+        }
+        let mut listed = client.list_tags(&at("")).await.unwrap();
+        listed.sort();
+        assert_eq!(listed, ["0.1.0", "0.10.0", "0.2.0", "0.9.0", "1.0.0", "latest", "main"]);
+        assert_eq!(client.resolve(&at(""), None).await.unwrap().tag.as_deref(), Some("1.0.0"));
+    });
+    // Through the CLI: a tagless pull takes the highest version.
+    let pulled = run(temp.path(), &["pull", &format!("oci://{}/acme/orders", registry.addr), "-o", "out"]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert!(stdout(&pulled).contains("/acme/orders:1.0.0) -> out\n"), "{}", stdout(&pulled));
+}
+
+/// A registry's tag list endpoint that pages as the distribution spec says (`n` tags after `last`, in lexical
+/// order), or with `pages` off answers every request whole; every other request is a 404. Returns its address and
+/// the `n`/`last` query of each tag list request.
+fn tag_lister(tags: Vec<String>, pages: bool) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = asked.clone();
+    let mut tags = tags;
+    tags.sort();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 8192];
+            let read = stream.read(&mut buffer).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buffer[..read]).into_owned();
+            let target = head.split(' ').nth(1).unwrap_or_default().to_string();
+            let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+            let (status, body) = if path.ends_with("/tags/list") {
+                record.lock().unwrap().push(query.to_string());
+                let param = |name: &str| {
+                    query.split('&').find_map(|it| it.strip_prefix(&format!("{name}=")).map(str::to_string))
+                };
+                let page: Vec<&String> = match pages {
+                    true => {
+                        let n: usize = param("n").and_then(|it| it.parse().ok()).unwrap_or(usize::MAX);
+                        let last = param("last");
+                        tags.iter().filter(|tag| last.as_ref().is_none_or(|last| *tag > last)).take(n).collect()
+                    }
+                    false => tags.iter().collect(),
+                };
+                ("200 OK", serde_json::json!({ "name": "acme/orders", "tags": page }).to_string())
+            } else {
+                ("404 Not Found", "{}".to_string())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (addr, asked)
+}
+
+#[test]
+fn tag_lists_follow_n_and_last_and_stop_on_a_short_page_or_a_repeat() {
+    use pacto_lsp::core::ociref;
+    use pacto_lsp::oci::{OciRegistry, Registry as _, Settings};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let settings = Settings { timeout: Duration::from_secs(5), ..Settings::default() };
+    let tags: Vec<String> = ["0.1.0", "0.2.0", "1.0.0", "0.9.0", "0.10.0", "latest", "main"].map(String::from).to_vec();
+
+    // Pages of two: 0.1.0 0.10.0 | 0.2.0 0.9.0 | 1.0.0 latest | main (short: the end).
+    let (addr, asked) = tag_lister(tags.clone(), true);
+    let client = OciRegistry::new(settings.clone()).with_tag_page_size(2);
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    let listed = runtime.block_on(client.list_tags(&reference)).unwrap();
+    assert_eq!(listed, ["0.1.0", "0.10.0", "0.2.0", "0.9.0", "1.0.0", "latest", "main"]);
+    assert_eq!(*asked.lock().unwrap(), ["n=2", "n=2&last=0.10.0", "n=2&last=0.9.0", "n=2&last=latest"]);
+    let resolved = runtime.block_on(client.resolve(&reference, None)).unwrap();
+    assert_eq!(resolved.tag.as_deref(), Some("1.0.0"));
+
+    // A last page of exactly the page size is followed by an empty one.
+    let (addr, asked) = tag_lister(tags.clone(), true);
+    let client = OciRegistry::new(settings.clone()).with_tag_page_size(7);
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    assert_eq!(runtime.block_on(client.list_tags(&reference)).unwrap().len(), 7);
+    assert_eq!(*asked.lock().unwrap(), ["n=7", "n=7&last=main"]);
+
+    // The default page size asks once for a short list.
+    let (addr, asked) = tag_lister(tags.clone(), true);
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    assert_eq!(runtime.block_on(OciRegistry::new(settings.clone()).list_tags(&reference)).unwrap().len(), 7);
+    assert_eq!(*asked.lock().unwrap(), ["n=1000"]);
+
+    // A registry that ignores `last` repeats itself: the repeat ends the listing.
+    let (addr, asked) = tag_lister(tags, false);
+    let client = OciRegistry::new(settings).with_tag_page_size(2);
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    assert_eq!(runtime.block_on(client.list_tags(&reference)).unwrap().len(), 7);
+    assert_eq!(asked.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn tag_lists_stop_at_ten_thousand_tags() {
+    use pacto_lsp::core::ociref;
+    use pacto_lsp::oci::{MAX_TAGS, OciRegistry, Registry as _, Settings};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let tags: Vec<String> = (0..MAX_TAGS + 500).map(|it| format!("1.0.{it}")).collect();
+    let (addr, asked) = tag_lister(tags, true);
+    let client = OciRegistry::new(Settings { timeout: Duration::from_secs(20), ..Settings::default() });
+    let reference = ociref::parse(&format!("{addr}/acme/orders")).unwrap();
+    let listed = runtime.block_on(client.list_tags(&reference)).unwrap();
+    assert_eq!(listed.len(), MAX_TAGS);
+    // Ten full pages; the eleventh is not asked for.
+    assert_eq!(asked.lock().unwrap().len(), 10);
 }
 
 #[test]
@@ -710,6 +953,96 @@ fn a_damaged_cached_layer_is_not_used_and_a_stale_tag_is_asked_again() {
 }
 
 #[test]
+fn the_cache_keeps_its_size_by_evicting_the_least_recently_used_bundles() {
+    if !available("cache eviction") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    let cache = temp.path().join("cache");
+    let cache_arg = cache.display().to_string();
+    // Three bundles of about the same size; the limit holds the two largest layers but not all three.
+    let mut sizes = Vec::new();
+    for name in ["alpha", "beta", "gamma"] {
+        bundle(temp.path(), name);
+        let reference = format!("oci://{}/acme/{name}:0.1.0", registry.addr);
+        let pushed = run(temp.path(), &["push", &reference, "-p", name]);
+        assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+        let packed = run(temp.path(), &["pack", name, "-o", &format!("{name}.tar.gz")]);
+        assert_eq!(packed.status.code(), Some(0), "{}", stderr(&packed));
+        sizes.push(std::fs::metadata(temp.path().join(format!("{name}.tar.gz"))).unwrap().len());
+    }
+    let mut sorted = sizes.clone();
+    sorted.sort();
+    let limit = (sorted[1] + sorted[2]).to_string();
+    let env = [("PACTO_CACHE_MAX_BYTES", limit.as_str())];
+    let pull = |name: &str, out: &str, offline: bool| {
+        let reference = format!("oci://{}/acme/{name}:0.1.0", registry.addr);
+        let mut args = vec!["pull", &reference, "-o", out, "--cache-dir", &cache_arg];
+        if offline {
+            args.push("--offline");
+        }
+        run_with(temp.path(), &args, &env)
+    };
+    let blob_of = |name: &str| {
+        let layer = std::fs::read(temp.path().join(format!("{name}.tar.gz"))).unwrap();
+        cache.join("blobs/sha256").join(&registry::sha256(&layer)["sha256:".len()..])
+    };
+
+    for (name, out) in [("alpha", "a1"), ("beta", "b1")] {
+        let pulled = pull(name, out, false);
+        assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    }
+    assert_eq!(cached(&cache).0, sorted_paths(&[blob_of("alpha"), blob_of("beta")]));
+    // Reading alpha from the cache makes it the most recently used: pulling gamma evicts beta.
+    std::thread::sleep(Duration::from_millis(20));
+    let read = pull("alpha", "a2", true);
+    assert_eq!(read.status.code(), Some(0), "{}", stderr(&read));
+    std::thread::sleep(Duration::from_millis(20));
+    let pulled = pull("gamma", "g1", false);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(cached(&cache).0, sorted_paths(&[blob_of("alpha"), blob_of("gamma")]));
+
+    // Offline, the evicted bundle is a clear miss (its index entry is still there, its blob is not).
+    let offline = pull("beta", "b2", true);
+    assert_eq!(offline.status.code(), Some(2));
+    assert_eq!(
+        stderr(&offline),
+        format!(
+            "error: `oci://{}/acme/beta:0.1.0` is not in the cache (or its cached copy is damaged); pull it once \
+             without `--offline`\n",
+            registry.addr
+        )
+    );
+    assert!(!temp.path().join("b2").exists());
+    // Online it is fetched again (the fresh index entry without its blob is a miss), evicting alpha now.
+    let again = pull("beta", "b3", false);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(files(&temp.path().join("b3")), files(&temp.path().join("beta")));
+    assert_eq!(cached(&cache).0, sorted_paths(&[blob_of("beta"), blob_of("gamma")]));
+
+    // A limit smaller than one bundle keeps just the one written last; a limit that is not a number is an error.
+    let tiny = [("PACTO_CACHE_MAX_BYTES", "1")];
+    let reference = format!("oci://{}/acme/alpha:0.1.0", registry.addr);
+    let pulled = run_with(temp.path(), &["pull", &reference, "-o", "a3", "--cache-dir", &cache_arg], &tiny);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(cached(&cache).0, vec![blob_of("alpha")]);
+    let wrong = [("PACTO_CACHE_MAX_BYTES", "1GiB")];
+    let refused = run_with(temp.path(), &["check", &reference, "--cache-dir", &cache_arg], &wrong);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        stderr(&refused),
+        "error: `PACTO_CACHE_MAX_BYTES` takes a whole number of bytes, not `1GiB`\n"
+    );
+}
+
+fn sorted_paths(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut paths = paths.to_vec();
+    paths.sort();
+    paths
+}
+
+#[test]
 fn diff_and_check_read_oci_refs_through_the_registry() {
     if !available("diff and check of `oci://` refs") {
         return;
@@ -834,4 +1167,82 @@ fn check_follows_oci_policy_refs_and_fails_closed_when_they_cannot_be_pulled() {
     let text = stdout(&checked);
     assert!(text.contains("error[POLICY_REF_UNRESOLVED] cannot resolve policy ref `oci://127.0.0.1:1/acme/org-policies:1.0.0`: registry `127.0.0.1:1` is unreachable"), "{text}");
     assert!(!text.contains("POLICY_VIOLATION"), "{text}");
+}
+
+/// A size as the progress lines show it: bytes below 1 KiB, else KiB with two decimals (bundles here are small).
+fn human(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        _ => format!("{:.2} KiB", bytes as f64 / 1024.0),
+    }
+}
+
+#[test]
+fn push_and_pull_report_progress_as_plain_lines_without_a_terminal() {
+    if !available("progress lines") {
+        return;
+    }
+    let registry = Registry::start();
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let reference = format!("oci://{}/acme/orders:0.1.0", registry.addr);
+    let cache = temp.path().join("cache").display().to_string();
+    let pushed = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(pushed.status.code(), Some(0), "{}", stderr(&pushed));
+    // The push moves the layer and the config: their sizes, from the manifest.
+    let accept = Some("application/vnd.oci.image.manifest.v1+json");
+    let manifest = get(&registry.addr, "/v2/acme/orders/manifests/0.1.0", accept).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest.body).unwrap();
+    let layer = manifest["layers"][0]["size"].as_u64().unwrap();
+    let config = manifest["config"]["size"].as_u64().unwrap();
+    let size = human(layer + config);
+    assert_eq!(stderr(&pushed), format!("pushing {reference} ({size})\npushed {reference} ({size})\n"));
+    assert!(stdout(&pushed).starts_with("pushed orders@0.1.0 -> "), "{}", stdout(&pushed));
+
+    let pulled = run(temp.path(), &["pull", &reference, "-o", "a", "--cache-dir", &cache]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    let size = human(layer);
+    assert_eq!(stderr(&pulled), format!("pulling {reference} ({size})\npulled {reference} ({size})\n"));
+    // From the cache nothing moves and nothing is reported; a push that keeps the tag moves nothing either.
+    let cached = run(temp.path(), &["pull", &reference, "-o", "b", "--cache-dir", &cache]);
+    assert_eq!(cached.status.code(), Some(0), "{}", stderr(&cached));
+    assert_eq!(stderr(&cached), "");
+    let kept = run(temp.path(), &["push", &reference, "-p", "orders"]);
+    assert_eq!(kept.status.code(), Some(0), "{}", stderr(&kept));
+    assert!(stderr(&kept).starts_with("warning: artifact already exists"), "{}", stderr(&kept));
+    assert_eq!(stderr(&kept).lines().count(), 1, "{}", stderr(&kept));
+    // A pull that fails reports only the error.
+    let damaged = format!("oci://{}/acme/none:1.0.0", registry.addr);
+    let failed = run(temp.path(), &["pull", &damaged, "-o", "c"]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert_eq!(stderr(&failed).lines().count(), 1, "{}", stderr(&failed));
+
+    // On a terminal (`script` runs the command on a pseudo-terminal) the plain lines are not printed.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("notice: `script` is not installed; skipping the terminal half of the progress test");
+        return;
+    }
+    let binary = env!("CARGO_BIN_EXE_pacto-lsp");
+    let command = format!("{binary} pull {reference} -o d --cache-dir {}/other", temp.path().display());
+    let on_terminal = run_script(temp.path(), &command);
+    assert!(on_terminal.contains("pulled orders@0.1.0"), "{on_terminal}");
+    assert!(!on_terminal.contains(&format!("pulling {reference} (")), "{on_terminal}");
+    assert!(!on_terminal.contains(&format!("pulled {reference} (")), "{on_terminal}");
+}
+
+/// Runs a shell command on a pseudo-terminal and returns what it printed there.
+fn run_script(dir: &Path, command: &str) -> String {
+    let output = Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .current_dir(dir)
+        .env("XDG_CONFIG_HOME", "/dev/null/config")
+        .env("DOCKER_CONFIG", "/dev/null/docker")
+        .env_remove("PACTO_REGISTRY_TOKEN")
+        .env_remove("PACTO_REGISTRY_USERNAME")
+        .env_remove("PACTO_REGISTRY_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

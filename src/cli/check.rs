@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::oci::RegistryFlags;
 use super::online::Online;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
 use crate::clock;
@@ -28,8 +29,8 @@ struct Args {
     paths: Vec<PathBuf>,
     format: Format,
     options: Options,
-    /// `oci://` refs come from the cache only.
-    offline: bool,
+    /// How `oci://` refs are pulled.
+    registry: RegistryFlags,
     /// Ask the registries about dependency and configuration refs (`--resolve`).
     resolve: bool,
 }
@@ -43,7 +44,7 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let online = match Online::new(args.offline, args.resolve) {
+    let online = match Online::new(&args.registry, args.resolve) {
         Ok(it) => it,
         Err(message) => {
             let _ = writeln!(err, "error: {message}");
@@ -219,7 +220,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut gate = false;
     let mut today: Option<Date> = None;
     let mut warn_days = 14;
-    let mut offline = false;
+    let mut registry = RegistryFlags::new(true);
     let mut resolve = false;
     let mut compatibility = Compatibility::V1;
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
@@ -239,8 +240,11 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                     .and_then(Compatibility::parse)
                     .ok_or("--compatibility takes `v1` (the v1.x CLI's meaning of 1.0 and 1.1) or `v2`")?;
             }
-            Long("offline") => offline = true,
             Long("resolve") => resolve = true,
+            Long(name) if registry.accepts(name) => {
+                let name = name.to_string();
+                registry.read(&name, &mut parser)?;
+            }
             Long("today") => {
                 let value = parser.value().map_err(|error| error.to_string())?;
                 let text = value.to_str().unwrap_or_default();
@@ -272,7 +276,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         paths,
         format,
         options: Options { today, readiness_gate: gate, warn_days, compatibility },
-        offline,
+        registry,
         resolve,
     })
 }

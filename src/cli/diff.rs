@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::oci::RegistryFlags;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
 use crate::core::bundle::BundleRef;
 use crate::core::diff::{self, Change, ChangeType, Classification, Diff, Side, Version};
@@ -24,8 +25,8 @@ struct Args {
     old: PathBuf,
     new: PathBuf,
     format: Format,
-    /// `oci://` refs come from the cache only.
-    offline: bool,
+    /// How `oci://` refs are pulled.
+    registry: RegistryFlags,
 }
 
 /// One version read from disk: its text and bundle.
@@ -43,7 +44,7 @@ pub fn diff(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let (old, new) = match (load(&args.old, args.offline), load(&args.new, args.offline)) {
+    let (old, new) = match (load(&args.old, &args.registry), load(&args.new, &args.registry)) {
         (Ok(old), Ok(new)) => (old, new),
         (old, new) => {
             for message in [old.err(), new.err()].into_iter().flatten() {
@@ -79,7 +80,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parser = lexopt::Parser::from_args(args.iter().cloned());
     let mut paths = Vec::new();
     let mut format = Format::Text;
-    let mut offline = false;
+    let mut registry = RegistryFlags::new(true);
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
         match arg {
             Long("format") => {
@@ -90,24 +91,27 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                     _ => return Err("--format takes `text`, `json` or `markdown`".into()),
                 }
             }
-            Long("offline") => offline = true,
+            Long(name) if registry.accepts(name) => {
+                let name = name.to_string();
+                registry.read(&name, &mut parser)?;
+            }
             Value(path) => paths.push(PathBuf::from(path)),
             other => return Err(other.unexpected().to_string()),
         }
     }
     let mut paths = paths.into_iter();
     match (paths.next(), paths.next(), paths.next()) {
-        (Some(old), Some(new), None) => Ok(Args { old, new, format, offline }),
+        (Some(old), Some(new), None) => Ok(Args { old, new, format, registry }),
         _ => Err("`diff` takes two paths: `pacto-lsp diff OLD NEW` (bundle folders, `pacto.yaml` files or packed `.tar.gz` bundles)".into()),
     }
 }
 
 /// Reads one version: a bundle folder, or a contract file whose folder is its bundle.
-fn load(path: &FsPath, offline: bool) -> Result<Loaded, String> {
+fn load(path: &FsPath, flags: &RegistryFlags) -> Result<Loaded, String> {
     let shown = path.display();
     let name = path.to_string_lossy();
     if name.starts_with("oci://") {
-        let (_, archive) = super::pull_archive(&name, offline).map_err(|message| format!("{shown}: {message}"))?;
+        let (_, archive) = super::pull_archive(&name, flags).map_err(|message| format!("{shown}: {message}"))?;
         return from_archive(archive, &shown.to_string());
     }
     let absolute = fs::absolute(path);

@@ -67,39 +67,43 @@ Usage:
                                        oci:// ref, pulled through the cache)
   pacto-lsp init NAME                  scaffold a bundle folder NAME (pactoVersion 1.1)
   pacto-lsp pack [DIR] [-o FILE] [-v]  validate, then write <name>-<version>.tar.gz (-v lists the files)
-  pacto-lsp diff OLD NEW [--format text|json|markdown]
+  pacto-lsp diff OLD NEW [--format text|json|markdown] [REGISTRY OPTIONS]
                                        classify the changes from OLD to NEW (bundle folders,
                                        pacto.yaml files, .tar.gz or oci:// refs); exit 1 when a change
-                                       is BREAKING; --offline reads oci:// refs from the cache only
-  pacto-lsp push oci://REG/REPO[:TAG] [-p DIR] [--force] [--plain-http] [--timeout MS]
+                                       is BREAKING
+  pacto-lsp push oci://REG/REPO[:TAG] [-p DIR] [--force] [--plain-http [HOST]] [--timeout MS]
                                        validate, pack and push DIR (default .); the tag defaults to
                                        service.version; an existing tag is kept unless --force
-  pacto-lsp pull oci://REG/REPO[:TAG|@DIGEST] [-o DIR] [--offline] [--cache-dir DIR] [--plain-http]
-                 [--timeout MS]        pull a bundle into DIR (new or empty; default: service.name);
-                                       a ref without tag takes the highest semver tag; pulls go through
-                                       the cache ($PACTO_CACHE_DIR, else $XDG_CACHE_HOME/pacto-lsp), which
-                                       --offline uses alone; a tag is asked again after 60 s
+  pacto-lsp pull oci://REG/REPO[:TAG|@DIGEST] [-o DIR] [REGISTRY OPTIONS]
+                                       pull a bundle into DIR (new or empty; default: service.name);
+                                       a ref without tag takes the highest semver tag
   pacto-lsp login REGISTRY -u USER --password-stdin [--plain-http] [--timeout MS]
                                        check the credentials against REGISTRY, then store them in
                                        $XDG_CONFIG_HOME/pacto/config.json (mode 0600)
   pacto-lsp logout REGISTRY            remove the stored credentials of REGISTRY
 
-Registry options: loopback registries use plain HTTP, others HTTPS unless --plain-http; credentials
-come from $PACTO_REGISTRY_TOKEN, or $PACTO_REGISTRY_USERNAME and $PACTO_REGISTRY_PASSWORD, else
-pacto's config.json (see login), else the Docker config (credential helpers, then auths);
---timeout bounds each registry operation (default: 30000 ms).
+Registry options (check, diff, pull; push takes the first two):
+  --plain-http [HOST]  speak plain HTTP to HOST (host or host:port; repeatable); bare, to every
+                       registry the command reaches (loopback registries always use plain HTTP)
+  --timeout MS         bound each registry operation (default: 30000 ms)
+  --offline            read oci:// refs from the cache only
+  --cache-dir DIR      the pull cache (default: $PACTO_CACHE_DIR, else $XDG_CACHE_HOME/pacto-lsp);
+                       a tag is asked again after 60 s; it keeps at most $PACTO_CACHE_MAX_BYTES
+                       bytes of bundles (default: 1 GiB), the least recently used removed first
+Credentials come from $PACTO_REGISTRY_TOKEN, or $PACTO_REGISTRY_USERNAME and $PACTO_REGISTRY_PASSWORD,
+else pacto's config.json (see login), else the Docker config (credential helpers, then auths).
 
 Check options:
   --format text|json   output format (default: text)
   --readiness          evaluate the readiness gate (READINESS_GATE_UNMET)
   --today YYYY-MM-DD   the date readiness is judged against (default: $PACTO_TODAY, else today in UTC)
   --warn-days N        hint about readiness checks expiring within N days (default: 14)
-  --offline            read oci:// refs from the cache only
   --resolve            also ask the registries about dependency and configuration refs: warnings
                        DEPENDENCY_NOT_FOUND, DEPENDENCY_INCOMPATIBLE, REGISTRY_UNREACHABLE,
                        REGISTRY_AUTH_FAILED (they never change the exit code)
   --compatibility v1|v2  read pactoVersion 1.0/1.1 as the v1.x CLI does (v1, default) or the v2 CLI
                        (v2: object-only owner, no readiness under 1.1)
+  and the registry options, for oci:// refs, oci:// policy refs and --resolve
 
 Other:
   --version            print the version

@@ -2,6 +2,7 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
@@ -12,22 +13,183 @@ use crate::core::ociref::OciRef;
 use crate::core::text::{LineIndex, excerpt};
 use crate::oci::cache::{self, Cache};
 use crate::oci::{
-    Auth, OciRegistry, RegistryError, Settings, contract_of, credentials, local_dependencies, parse_ref, push_packed,
-    verify_login,
+    Auth, Direction, OciRegistry, Progress, RegistryError, Settings, contract_of, credentials, local_dependencies,
+    parse_ref, push_packed, verify_login,
 };
 use crate::pack::{Options, Output, PackError, pack as pack_bundle};
 
 /// The default timeout of one registry operation.
 pub(super) const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 
+/// The progress of a push or pull on stderr: a bar when stderr is a terminal, otherwise one line when the
+/// transfer starts (`pulling oci://… (40.10 KiB)`) and one when it ends well (`pulled oci://… (40.10 KiB)`); never
+/// both. It writes to the process's stderr directly (the reports come from inside the registry client), which
+/// `main` hands the CLI as its error writer too.
+struct Reporter {
+    terminal: bool,
+    state: std::sync::Mutex<Option<Shown>>,
+}
+
+/// The transfer being shown.
+struct Shown {
+    direction: Direction,
+    reference: String,
+    total: u64,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Reporter {
+    fn new() -> Reporter {
+        use std::io::IsTerminal;
+        Reporter { terminal: std::io::stderr().is_terminal(), state: Default::default() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Shown>> {
+        // A poisoned lock only means a report panicked; what it guards is still usable.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Progress for Reporter {
+    fn start(&self, direction: Direction, reference: &OciRef, total: u64) {
+        let verb = match direction {
+            Direction::Push => "pushing",
+            Direction::Pull => "pulling",
+        };
+        let reference = format!("oci://{reference}");
+        let bar = match self.terminal {
+            true => {
+                let bar =
+                    indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+                let style =
+                    indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .progress_chars("=> ");
+                bar.set_style(style);
+                bar.set_message(format!("{verb} {reference}"));
+                Some(bar)
+            }
+            false => {
+                let _ = writeln!(std::io::stderr(), "{verb} {reference} ({})", indicatif::BinaryBytes(total));
+                None
+            }
+        };
+        *self.lock() = Some(Shown { direction, reference, total, bar });
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(Shown { bar: Some(bar), .. }) = &*self.lock() {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finish(&self, ok: bool) {
+        let Some(shown) = self.lock().take() else { return };
+        match shown.bar {
+            Some(bar) => bar.finish_and_clear(),
+            None if ok => {
+                let verb = match shown.direction {
+                    Direction::Push => "pushed",
+                    Direction::Pull => "pulled",
+                };
+                let size = indicatif::BinaryBytes(shown.total);
+                let _ = writeln!(std::io::stderr(), "{verb} {} ({size})", shown.reference);
+            }
+            // The error follows on its own line.
+            None => {}
+        }
+    }
+}
+
 struct Args {
     reference: Option<String>,
     dir: Option<PathBuf>,
     force: bool,
-    plain_http: bool,
+    registry: RegistryFlags,
+}
+
+/// The registry flags `check`, `diff`, `pull` and `push` share, parsed in one place: `--plain-http [HOST]`
+/// (repeatable), `--timeout MS`, and for the commands that pull, `--offline` and `--cache-dir DIR`.
+#[derive(Clone, Debug)]
+pub(super) struct RegistryFlags {
+    /// The hosts named with `--plain-http HOST`.
+    plain_http: Vec<String>,
+    /// A bare `--plain-http`: every registry the command reaches is spoken to over plain HTTP.
+    plain_http_all: bool,
+    /// The longest one registry operation may take.
     timeout: Duration,
-    offline: bool,
+    /// `oci://` refs come from the cache only.
+    pub offline: bool,
+    /// The cache folder (default: [`Cache::default_dir`]).
     cache_dir: Option<PathBuf>,
+    /// Whether `--offline` and `--cache-dir` are accepted (not by `push`).
+    pulls: bool,
+}
+
+impl RegistryFlags {
+    /// The defaults; `pulls` says whether the command accepts `--offline` and `--cache-dir`.
+    pub(super) fn new(pulls: bool) -> RegistryFlags {
+        RegistryFlags {
+            plain_http: Vec::new(),
+            plain_http_all: false,
+            timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
+            offline: false,
+            cache_dir: None,
+            pulls,
+        }
+    }
+
+    /// Whether the long flag `name` is one of these flags.
+    pub(super) fn accepts(&self, name: &str) -> bool {
+        matches!(name, "plain-http" | "timeout") || (self.pulls && matches!(name, "offline" | "cache-dir"))
+    }
+
+    /// Reads the flag `name` (one [`RegistryFlags::accepts`] took) and its value. `--plain-http` takes the next
+    /// word as its host unless that word starts with `-` or holds a `/` (an `oci://` ref or a path); bare, it
+    /// means every registry the command reaches. `--plain-http=HOST` always names a host.
+    pub(super) fn read(&mut self, name: &str, parser: &mut lexopt::Parser) -> Result<(), String> {
+        let value = |parser: &mut lexopt::Parser| parser.value().map_err(|error| error.to_string());
+        match name {
+            "plain-http" => {
+                let host = match parser.optional_value() {
+                    Some(value) => Some(value),
+                    None => parser.raw_args().ok().and_then(|mut raw| {
+                        raw.next_if(|word| word.to_str().is_some_and(|it| !it.starts_with('-') && !it.contains('/')))
+                    }),
+                };
+                match host {
+                    Some(host) => self.plain_http.push(registry_host(&host.to_string_lossy())?),
+                    None => self.plain_http_all = true,
+                }
+            }
+            "timeout" => self.timeout = parse_timeout(&value(parser)?.to_string_lossy())?,
+            "offline" => self.offline = true,
+            "cache-dir" => self.cache_dir = Some(PathBuf::from(value(parser)?)),
+            other => return Err(format!("`--{other}` is not a registry flag")),
+        }
+        Ok(())
+    }
+
+    /// How to reach `registry`: plain HTTP when it is listed (or a bare `--plain-http` was given), the timeout,
+    /// and the credentials [`credentials::lookup`] finds.
+    pub(super) fn settings(&self, registry: &str) -> Settings {
+        let mut plain_http = self.plain_http.clone();
+        if self.plain_http_all {
+            plain_http.push(registry.to_string());
+        }
+        Settings { plain_http, timeout: self.timeout, auth: credentials::lookup(registry).0 }
+    }
+
+    /// The pull cache: `--cache-dir`, else the default folder, keeping at most `PACTO_CACHE_MAX_BYTES` of blobs
+    /// when that is set.
+    pub(super) fn cache(&self) -> Result<Option<Cache>, String> {
+        let max_bytes = Cache::max_bytes_from_env()?;
+        let cache = self.cache_dir.clone().or_else(Cache::default_dir).map(Cache::new);
+        Ok(cache.map(|cache| match max_bytes {
+            Some(max_bytes) => cache.with_max_bytes(max_bytes),
+            None => cache,
+        }))
+    }
 }
 
 /// Runs `push` with its arguments (after the word `push`).
@@ -47,7 +209,7 @@ pub fn push(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Err(message) => return fail(err, &message, EXIT_USAGE),
     };
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let online = match super::online::Online::new(args.offline, false) {
+    let online = match super::online::Online::new(&args.registry, false) {
         Ok(it) => it,
         Err(message) => return fail(err, &message, EXIT_USAGE),
     };
@@ -77,7 +239,8 @@ pub fn push(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     if reference.tag.is_none() {
         reference.tag = Some(packed.version.clone());
     }
-    let registry = OciRegistry::new(settings(&args, &reference));
+    let registry =
+        OciRegistry::new(args.registry.settings(&reference.registry)).with_progress(Arc::new(Reporter::new()));
     let runtime = match runtime() {
         Ok(it) => it,
         Err(message) => return fail(err, &message, EXIT_USAGE),
@@ -115,13 +278,17 @@ pub fn pull(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     {
         return fail(err, &message, EXIT_USAGE);
     }
-    let registry = OciRegistry::new(settings(&args, &reference));
+    let registry =
+        OciRegistry::new(args.registry.settings(&reference.registry)).with_progress(Arc::new(Reporter::new()));
     let runtime = match runtime() {
         Ok(it) => it,
         Err(message) => return fail(err, &message, EXIT_USAGE),
     };
-    let cache = args.cache_dir.clone().or_else(Cache::default_dir).map(Cache::new);
-    let pulled = runtime.block_on(cache::pull(&registry, cache.as_ref(), &reference, args.offline));
+    let cache = match args.registry.cache() {
+        Ok(it) => it,
+        Err(message) => return fail(err, &message, EXIT_USAGE),
+    };
+    let pulled = runtime.block_on(cache::pull(&registry, cache.as_ref(), &reference, args.registry.offline));
     let (resolved, pulled) = match pulled {
         Ok(it) => it,
         Err(error) => return fail(err, &error.to_string(), EXIT_USAGE),
@@ -153,20 +320,15 @@ pub fn pull(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 /// Pulls the bundle `oci://REF` names into memory for `diff` and `check`: through the cache (a tag is asked again
-/// after 60 s; with `offline` from the cache only), with the credentials [`credentials::lookup`] finds and the default timeout. Returns the ref it
-/// resolved to and the archive, read within the extract limits.
-pub(super) fn pull_archive(text: &str, offline: bool) -> Result<(OciRef, crate::pack::Archive), String> {
+/// after 60 s; with `--offline` from the cache only), as the registry flags say. Returns the ref it resolved to
+/// and the archive, read within the extract limits.
+pub(super) fn pull_archive(text: &str, flags: &RegistryFlags) -> Result<(OciRef, crate::pack::Archive), String> {
     let reference = parse_ref(Some(text), "this command")?;
-    let settings = Settings {
-        plain_http: Vec::new(),
-        timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
-        auth: credentials::lookup(&reference.registry).0,
-    };
-    let registry = OciRegistry::new(settings);
-    let cache = Cache::default_dir().map(Cache::new);
+    let registry = OciRegistry::new(flags.settings(&reference.registry));
+    let cache = flags.cache()?;
     let runtime = runtime()?;
     let (resolved, pulled) = runtime
-        .block_on(cache::pull(&registry, cache.as_ref(), &reference, offline))
+        .block_on(cache::pull(&registry, cache.as_ref(), &reference, flags.offline))
         .map_err(|error| error.to_string())?;
     Ok((resolved, pulled.archive))
 }
@@ -210,14 +372,6 @@ fn extract(archive: &crate::pack::Archive, dir: &Path) -> Result<(), String> {
         }
         format!("cannot write the bundle into `{}`: {}", dir.display(), error.kind())
     })
-}
-
-fn settings(args: &Args, reference: &OciRef) -> Settings {
-    Settings {
-        plain_http: if args.plain_http { vec![reference.registry.clone()] } else { Vec::new() },
-        timeout: args.timeout,
-        auth: credentials::lookup(&reference.registry).0,
-    }
 }
 
 /// Runs `login REGISTRY -u USER --password-stdin [--plain-http] [--timeout MS]`: checks the credentials
@@ -354,19 +508,12 @@ fn fail(err: &mut dyn Write, message: &str, code: u8) -> u8 {
     code
 }
 
-/// Parses `REF [-<dir_flag> DIR] [--force] [--plain-http] [--timeout MS]`; `--force` only when `force` is allowed.
+/// Parses `REF [-<dir_flag> DIR] [--force]` and the registry flags; `--force` (and no `--offline`, `--cache-dir`)
+/// for `push`, whose directory flag is `-p`.
 fn parse_args(args: &[String], dir_flag: char, force_allowed: bool) -> Result<Args, String> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args.iter().cloned());
-    let mut parsed = Args {
-        reference: None,
-        dir: None,
-        force: false,
-        plain_http: false,
-        timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
-        offline: false,
-        cache_dir: None,
-    };
+    let mut parsed = Args { reference: None, dir: None, force: false, registry: RegistryFlags::new(dir_flag == 'o') };
     let value = |parser: &mut lexopt::Parser| parser.value().map_err(|error| error.to_string());
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
         match arg {
@@ -374,11 +521,9 @@ fn parse_args(args: &[String], dir_flag: char, force_allowed: bool) -> Result<Ar
             Long("path") if dir_flag == 'p' => parsed.dir = Some(PathBuf::from(value(&mut parser)?)),
             Long("output") if dir_flag == 'o' => parsed.dir = Some(PathBuf::from(value(&mut parser)?)),
             Short('f') | Long("force") if force_allowed => parsed.force = true,
-            Long("plain-http") => parsed.plain_http = true,
-            Long("offline") if dir_flag == 'o' => parsed.offline = true,
-            Long("cache-dir") if dir_flag == 'o' => parsed.cache_dir = Some(PathBuf::from(value(&mut parser)?)),
-            Long("timeout") => {
-                parsed.timeout = parse_timeout(&value(&mut parser)?.to_string_lossy())?;
+            Long(name) if parsed.registry.accepts(name) => {
+                let name = name.to_string();
+                parsed.registry.read(&name, &mut parser)?;
             }
             Value(text) if parsed.reference.is_none() => parsed.reference = Some(text.to_string_lossy().into_owned()),
             Value(_) => return Err("only one OCI reference may be given".into()),

@@ -1,6 +1,6 @@
 //! The registries one CLI command talks to, and the runtime their calls run on.
 
-use crate::oci::cache::Cache;
+use super::oci::RegistryFlags;
 use crate::oci::lookup::{self, PulledPolicies, Registries};
 
 /// The registries one command talks to and the runtime their calls run on. `oci://` policy refs are always
@@ -12,17 +12,16 @@ pub struct Online {
 }
 
 impl Online {
-    pub fn new(offline: bool, resolve: bool) -> Result<Online, String> {
+    /// The registries the command's registry flags describe (plain HTTP hosts, timeout, cache, offline).
+    pub fn new(flags: &RegistryFlags, resolve: bool) -> Result<Online, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|error| format!("cannot start the network runtime: {error}"))?;
-        let settings = |host: &str| crate::oci::Settings {
-            plain_http: Vec::new(),
-            timeout: std::time::Duration::from_millis(super::oci::DEFAULT_TIMEOUT_MS),
-            auth: crate::oci::credentials::lookup(host).0,
-        };
-        let registries = Registries::new(settings, Cache::default_dir().map(Cache::new), offline);
+        let cache = flags.cache()?;
+        let offline = flags.offline;
+        let flags = flags.clone();
+        let registries = Registries::new(move |host: &str| flags.settings(host), cache, offline);
         Ok(Online { runtime, registries, resolve })
     }
 

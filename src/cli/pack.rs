@@ -34,7 +34,7 @@ pub fn pack(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let online = match super::online::Online::new(false, false) {
+    let online = match super::online::Online::new(&super::oci::RegistryFlags::new(false), false) {
         Ok(it) => it,
         Err(message) => {
             let _ = writeln!(err, "error: {message}");

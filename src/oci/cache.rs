@@ -2,6 +2,9 @@
 //! manifest they resolved to, with the time of that resolution. `--offline` pulls are served from it only; other
 //! pulls use an entry while it is fresh ([`TAG_TTL`]; a digest ref never goes stale) and ask the registry
 //! otherwise. Writing the cache is best effort: a pull never fails because the cache cannot be written.
+//! The blobs are kept within a size ([`DEFAULT_MAX_BYTES`] unless set): after a blob is written the least
+//! recently used ones (by modification time, which every read of a blob updates) are removed until the rest
+//! fit. An index entry whose blob is gone is a miss.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -14,17 +17,22 @@ use sha2::{Digest, Sha256};
 
 use super::{Manifest, Pulled, Registry, RegistryError, sha256_digest};
 use crate::core::ociref::OciRef;
+use crate::core::text::excerpt;
 use crate::pack::{MAX_STREAM, read_archive};
 
 /// How long a tag's resolution is trusted before the registry is asked again.
 pub const TAG_TTL: Duration = Duration::from_secs(60);
 /// The largest index entry read (bytes).
 const MAX_ENTRY: u64 = 1 << 20;
+/// The most bytes of blobs a cache keeps by default (1 GiB).
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 
 /// A cache folder.
 #[derive(Clone, Debug)]
 pub struct Cache {
     root: PathBuf,
+    /// The most bytes of blobs kept.
+    max_bytes: u64,
 }
 
 /// What the index records for a ref.
@@ -44,9 +52,30 @@ struct Entry {
 }
 
 impl Cache {
-    /// A cache rooted at `root` (created on first write).
+    /// A cache rooted at `root` (created on first write), keeping at most [`DEFAULT_MAX_BYTES`] of blobs.
     pub fn new(root: PathBuf) -> Cache {
-        Cache { root }
+        Cache { root, max_bytes: DEFAULT_MAX_BYTES }
+    }
+
+    /// The same cache keeping at most `max_bytes` of blobs (the blob just written is kept even when it alone is
+    /// larger).
+    pub fn with_max_bytes(mut self, max_bytes: u64) -> Cache {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// The limit `PACTO_CACHE_MAX_BYTES` sets (a whole number of bytes), `None` when it is unset or empty.
+    pub fn max_bytes_from_env() -> Result<Option<u64>, String> {
+        match std::env::var("PACTO_CACHE_MAX_BYTES") {
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Ok(text) if text.is_empty() => Ok(None),
+            Ok(text) => text.trim().parse().map(Some).map_err(|_| {
+                format!("`PACTO_CACHE_MAX_BYTES` takes a whole number of bytes, not `{}`", excerpt(&text))
+            }),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err("`PACTO_CACHE_MAX_BYTES` takes a whole number of bytes".to_string())
+            }
+        }
     }
 
     /// The default folder: `$PACTO_CACHE_DIR`, else `$XDG_CACHE_HOME/pacto-lsp`, else `~/.cache/pacto-lsp`.
@@ -79,12 +108,45 @@ impl Cache {
         let path = self.blob_path(digest)?;
         let file = std::fs::File::open(&path).ok()?;
         let mut bytes = Vec::new();
-        file.take(MAX_STREAM + 1).read_to_end(&mut bytes).ok()?;
+        (&file).take(MAX_STREAM + 1).read_to_end(&mut bytes).ok()?;
         if sha256_digest(&bytes) != digest {
             let _ = std::fs::remove_file(&path);
             return None;
         }
+        // The modification time records the last use, for eviction; a cache that cannot be touched still serves.
+        let _ = file.set_modified(SystemTime::now());
         Some(bytes)
+    }
+
+    /// Removes the least recently used blobs until the blobs take at most the limit; `keep` (the blob just
+    /// written) is never removed. Errors are ignored: a blob that cannot be removed is still counted.
+    fn evict(&self, keep: &Path) {
+        let Ok(entries) = std::fs::read_dir(self.root.join("blobs").join("sha256")) else { return };
+        let mut blobs: Vec<(SystemTime, u64, PathBuf)> = entries
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                // Temporary files (`.NAME.PID`) belong to writes under way.
+                if entry.file_name().to_string_lossy().starts_with('.') {
+                    return None;
+                }
+                let meta = entry.metadata().ok().filter(|it| it.is_file())?;
+                Some((meta.modified().unwrap_or(SystemTime::UNIX_EPOCH), meta.len(), entry.path()))
+            })
+            .collect();
+        let mut total: u64 = blobs.iter().map(|it| it.1).sum();
+        if total <= self.max_bytes {
+            return;
+        }
+        blobs.sort();
+        for (_, size, path) in blobs {
+            if total <= self.max_bytes {
+                break;
+            }
+            if path != keep && std::fs::remove_file(&path).is_ok() {
+                total -= size;
+                tracing::debug!("evicted {} from the pull cache", path.display());
+            }
+        }
     }
 
     fn read_entry(&self, reference: &str) -> Option<Entry> {
@@ -130,6 +192,7 @@ impl Cache {
         let Some(blob) = self.blob_path(&layer.digest) else { return Ok(()) };
         if self.read_blob(&layer.digest).is_none() {
             write_new(&blob, &pulled.bytes)?;
+            self.evict(&blob);
         }
         let fetched = now.duration_since(SystemTime::UNIX_EPOCH).map(|it| it.as_secs()).unwrap_or(0);
         for key in [reference.to_string(), resolved.to_string()] {

@@ -45,6 +45,10 @@ pub const LABEL_PACTO_VERSION: &str = "io.pacto.pactoVersion";
 
 /// The largest manifest or config read (1 MiB).
 const MAX_JSON: usize = 1 << 20;
+/// How many tags one page of a tag list asks for by default.
+pub const TAG_PAGE_SIZE: usize = 1000;
+/// The most tags read from one repository; the rest are not looked at.
+pub const MAX_TAGS: usize = 10_000;
 
 /// How to reach registries.
 #[derive(Clone, Debug)]
@@ -293,10 +297,70 @@ pub fn uses_plain_http(registry: &str, listed: &[String]) -> bool {
     loopback || listed.iter().any(|it| it == registry || it == host)
 }
 
+/// Which way a bundle moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Push,
+    Pull,
+}
+
+/// What [`OciRegistry`] reports while it moves a bundle's blobs, so the CLI can draw a progress bar (or print
+/// lines) and the language server can send `$/progress` from the same points. A transfer is `start`, any number
+/// of `advance`, then exactly one `finish` (also when the transfer fails or runs out of time). Called on the task
+/// doing the transfer, so an implementation must be quick.
+pub trait Progress: Send + Sync {
+    /// A transfer of about `total` bytes of the bundle `reference` names begins.
+    fn start(&self, direction: Direction, reference: &OciRef, total: u64);
+    /// `bytes` more bytes have moved.
+    fn advance(&self, bytes: u64);
+    /// The transfer ended: `ok` when the bundle moved whole, `false` when it failed.
+    fn finish(&self, ok: bool);
+}
+
+/// One reported transfer: finishes as failed when dropped before [`Transfer::done`] (an error or a timeout).
+struct Transfer<'a> {
+    progress: Option<&'a dyn Progress>,
+    done: bool,
+}
+
+impl<'a> Transfer<'a> {
+    fn start(progress: Option<&'a dyn Progress>, direction: Direction, reference: &OciRef, total: u64) -> Self {
+        if let Some(progress) = progress {
+            progress.start(direction, reference, total);
+        }
+        Transfer { progress, done: false }
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(progress) = self.progress {
+            progress.advance(bytes);
+        }
+    }
+
+    fn done(mut self) {
+        self.done = true;
+        if let Some(progress) = self.progress {
+            progress.finish(true);
+        }
+    }
+}
+
+impl Drop for Transfer<'_> {
+    fn drop(&mut self) {
+        if let (false, Some(progress)) = (self.done, self.progress) {
+            progress.finish(false);
+        }
+    }
+}
+
 /// The [`Registry`] on `oci-client`. One HTTP client per registry host is made on first use and kept, so its
 /// connections and the registry's tokens are reused across calls.
 pub struct OciRegistry {
     settings: Settings,
+    /// Told about each bundle pushed or pulled.
+    progress: Option<std::sync::Arc<dyn Progress>>,
+    /// How many tags one page of a tag list asks for.
+    page_size: usize,
     clients: std::sync::Mutex<std::collections::HashMap<String, Client>>,
 }
 
@@ -311,7 +375,19 @@ impl OciRegistry {
     pub fn new(settings: Settings) -> OciRegistry {
         // A provider may already be installed (a second client, or another part of the program): that one is kept.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        OciRegistry { settings, clients: Default::default() }
+        OciRegistry { settings, progress: None, page_size: TAG_PAGE_SIZE, clients: Default::default() }
+    }
+
+    /// The same client reporting each bundle it pushes or pulls to `progress`.
+    pub fn with_progress(mut self, progress: std::sync::Arc<dyn Progress>) -> OciRegistry {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// The same client asking for `size` tags per page of a tag list (at least 1; default [`TAG_PAGE_SIZE`]).
+    pub fn with_tag_page_size(mut self, size: usize) -> OciRegistry {
+        self.page_size = size.max(1);
+        self
     }
 
     fn client(&self, registry: &str) -> Client {
@@ -360,10 +436,11 @@ impl OciRegistry {
         }
         let manifest: OciImageManifest =
             serde_json::from_slice(&bytes).map_err(|error| invalid(format!("its manifest cannot be read: {error}")))?;
-        let config = read_blob(client, &image, &manifest.config, MAX_JSON).await.map_err(|error| match error {
-            BlobError::Client(error) => failed(error),
-            BlobError::Invalid(why) => invalid(format!("its config {why}")),
-        })?;
+        let config =
+            read_blob(client, &image, &manifest.config, MAX_JSON, None).await.map_err(|error| match error {
+                BlobError::Client(error) => failed(error),
+                BlobError::Invalid(why) => invalid(format!("its config {why}")),
+            })?;
         let labels = labels(&config).map_err(|why| invalid(format!("its config {why}")))?;
         Ok(Manifest {
             digest,
@@ -382,11 +459,42 @@ impl Registry for OciRegistry {
             let bare = OciRef { tag: None, digest: None, ..reference.clone() };
             let image = to_reference(&bare)?;
             let auth = self.settings.auth.to_client();
-            let response = client
-                .list_tags(&image, &auth, None, None)
-                .await
-                .map_err(|error| RegistryError::from_client(&bare, error))?;
-            Ok(response.tags)
+            // Pages of `n` tags, each after the last tag of the one before, until a page is short or empty, brings
+            // nothing new (a registry that ignores `last`), or the cap is reached.
+            let mut tags = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            let mut last: Option<String> = None;
+            loop {
+                let page = client
+                    .list_tags(&image, &auth, Some(self.page_size), last.as_deref())
+                    .await
+                    .map_err(|error| RegistryError::from_client(&bare, error))?;
+                let (length, before) = (page.tags.len(), tags.len());
+                last = page.tags.last().cloned();
+                let mut dropped = false;
+                for tag in page.tags {
+                    if seen.contains(&tag) {
+                        continue;
+                    }
+                    if tags.len() == MAX_TAGS {
+                        dropped = true;
+                        break;
+                    }
+                    seen.insert(tag.clone());
+                    tags.push(tag);
+                }
+                let complete = length < self.page_size || tags.len() == before;
+                if dropped || (tags.len() == MAX_TAGS && !complete) {
+                    tracing::warn!(
+                        "`oci://{bare}` has more than {MAX_TAGS} tags; only the first {MAX_TAGS} are considered"
+                    );
+                    break;
+                }
+                if complete {
+                    break;
+                }
+            }
+            Ok(tags)
         })
         .await
     }
@@ -433,11 +541,21 @@ impl Registry for OciRegistry {
                 )));
             }
             let image = to_reference(reference)?;
-            let bytes = read_blob(&client, &image, layer, MAX_STREAM as usize).await.map_err(|error| match error {
-                BlobError::Client(error) => RegistryError::from_client(reference, error),
-                BlobError::Invalid(why) => invalid(format!("its layer {why}")),
-            })?;
+            // A layer too large to read fails at once, before anything is reported.
+            let transfer = (0..=MAX_STREAM as i64)
+                .contains(&layer.size)
+                .then(|| Transfer::start(self.progress.as_deref(), Direction::Pull, reference, layer.size as u64));
+            let bytes =
+                read_blob(&client, &image, layer, MAX_STREAM as usize, transfer.as_ref()).await.map_err(|error| {
+                    match error {
+                        BlobError::Client(error) => RegistryError::from_client(reference, error),
+                        BlobError::Invalid(why) => invalid(format!("its layer {why}")),
+                    }
+                })?;
             let archive = read_archive(&bytes).map_err(invalid)?;
+            if let Some(transfer) = transfer {
+                transfer.done();
+            }
             Ok(Pulled { manifest, bytes, archive })
         })
         .await
@@ -453,8 +571,12 @@ impl Registry for OciRegistry {
             let config = config_json(packed);
             let layer_digest = format!("sha256:{}", packed.sha256);
             let config_digest = sha256_digest(&config);
+            let total = packed.bytes.len() as u64 + config.len() as u64;
+            let transfer = Transfer::start(self.progress.as_deref(), Direction::Push, reference, total);
             client.push_blob(&image, packed.bytes.clone(), &layer_digest).await.map_err(failed)?;
+            transfer.advance(packed.bytes.len() as u64);
             client.push_blob(&image, config.clone(), &config_digest).await.map_err(failed)?;
+            transfer.advance(config.len() as u64);
             let manifest = serde_json::json!({
                 "schemaVersion": 2,
                 "mediaType": MANIFEST_MEDIA_TYPE,
@@ -465,6 +587,7 @@ impl Registry for OciRegistry {
             let digest = sha256_digest(&body);
             let content_type = http::HeaderValue::from_static(MANIFEST_MEDIA_TYPE);
             client.push_manifest_raw(&image, body, content_type).await.map_err(failed)?;
+            transfer.done();
             Ok(digest)
         })
         .await
@@ -530,12 +653,13 @@ enum BlobError {
     Invalid(String),
 }
 
-/// Reads a blob of at most `limit` bytes and checks its digest.
+/// Reads a blob of at most `limit` bytes and checks its digest, reporting each chunk to `transfer`.
 async fn read_blob(
     client: &Client,
     image: &Reference,
     descriptor: &OciDescriptor,
     limit: usize,
+    transfer: Option<&Transfer<'_>>,
 ) -> Result<Vec<u8>, BlobError> {
     if descriptor.size < 0 || descriptor.size as u64 > limit as u64 {
         return Err(BlobError::Invalid(format!("is larger than {} MiB", limit >> 20)));
@@ -548,6 +672,9 @@ async fn read_blob(
             return Err(BlobError::Invalid(format!("is larger than {} MiB", limit >> 20)));
         }
         bytes.extend_from_slice(&chunk);
+        if let Some(transfer) = transfer {
+            transfer.advance(chunk.len() as u64);
+        }
     }
     if sha256_digest(&bytes) != descriptor.digest {
         return Err(BlobError::Invalid("does not match its digest".to_string()));

@@ -1,6 +1,7 @@
 //! A real OCI registry for tests: Debian's `docker-registry` (the CNCF distribution registry) on 127.0.0.1,
 //! on a free port, storing into a temporary folder; killed when dropped. Also a tiny HTTP GET on `std::net`,
-//! so tests read what the registry holds without going through our client.
+//! so tests read what the registry holds without going through our client. Shared by the tests and
+//! `benches/oci.rs` (each includes it with `#[path]`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -9,7 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The registry binary (Debian's package installs it here).
-const BINARY: &str = "/usr/bin/docker-registry";
+pub const BINARY: &str = "/usr/bin/docker-registry";
+
+/// Whether the registry binary is installed (no `CI` check: for callers that skip on their own terms).
+pub fn installed() -> bool {
+    PathBuf::from(BINARY).is_file()
+}
 
 /// A running registry.
 pub struct Registry {
@@ -23,7 +29,7 @@ pub struct Registry {
 /// CI installs it, so there a missing binary is a failure.
 pub fn available(what: &str) -> bool {
     let htpasswd = Command::new("htpasswd").arg("-h").stdin(Stdio::null()).output().is_ok();
-    let found = PathBuf::from(BINARY).is_file() && htpasswd;
+    let found = installed() && htpasswd;
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),
