@@ -19,7 +19,7 @@ use crate::oci::{
 use crate::pack::{Options, Output, PackError, pack as pack_bundle};
 
 /// The default timeout of one registry operation.
-pub(super) const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 
 /// The progress of a push or pull on stderr: a bar when stderr is a terminal, otherwise one line when the
 /// transfer starts (`pulling oci://… (40.10 KiB)`) and one when it ends well (`pulled oci://… (40.10 KiB)`); never
