@@ -106,13 +106,14 @@ local function wait_for(what, predicate, timeout_ms)
   check(predicate(), ('timed out after %d ms waiting for %s'):format(timeout_ms, what))
 end
 
--- Every vim.notify call, in order: { message, level }. A real terminal still shows them.
+-- Every vim.notify call, in order: { message, level }. A real terminal still shows them, cut to
+-- one screen line (a longer one would wait for Enter).
 local notifications = {}
 local original_notify = vim.notify
 vim.notify = function(message, level, opts)
   notifications[#notifications + 1] = { message = tostring(message), level = level or vim.log.levels.INFO }
   if SHOTS then
-    return original_notify(message, level, opts)
+    return original_notify(vim.fn.strcharpart(tostring(message), 0, vim.o.columns - 20), level, opts)
   end
 end
 
@@ -340,6 +341,14 @@ local function main()
     vim.o.background = 'dark'
     vim.o.number = true
     vim.o.signcolumn = 'yes'
+    -- A user's choice that shows each diagnostic's code beside its message.
+    vim.diagnostic.config({
+      virtual_text = {
+        format = function(d)
+          return ('%s: %s'):format(tostring(d.code), d.message)
+        end,
+      },
+    })
   end
 
   require('pacto').setup({ cmd = { bin, '--stdio' } })
@@ -347,6 +356,10 @@ local function main()
   -- 1. The scaffold opens as a Pacto contract, the client attaches, and it is valid.
   vim.cmd('edit ' .. vim.fn.fnameescape(file))
   local bufnr = vim.api.nvim_get_current_buf()
+  if SHOTS then
+    -- The status line then shows `svc/pacto.yaml`, not the scratch folder.
+    vim.cmd('cd ' .. vim.fn.fnameescape(root))
+  end
   check(vim.bo[bufnr].filetype == 'yaml.pacto', 'filetype is ' .. vim.bo[bufnr].filetype .. ', expected yaml.pacto')
   wait_for('the pacto client to attach', function()
     local client = pacto_client(bufnr)
@@ -385,6 +398,15 @@ local function main()
   }, 'a wrong health interface')
   if SHOTS then
     vim.api.nvim_win_set_cursor(0, { health + 1, 0 })
+    vim.cmd('normal! zz')
+    -- The float closes when the cursor moves: let the move's autocommands run first.
+    local moved = false
+    vim.defer_fn(function()
+      moved = true
+    end, 100)
+    wait_for('the cursor to settle', function()
+      return moved
+    end)
     local _, float = vim.diagnostic.open_float({ bufnr = bufnr, scope = 'line' })
     moment('diagnostic')
     if float and vim.api.nvim_win_is_valid(float) then
