@@ -69,7 +69,8 @@ fn start(what: &str) -> Option<(String, Sandbox, Registry)> {
 
 /// Checks what the registry holds after the push the script reported (`PUSHED REF DIGEST`).
 fn assert_pushed(registry: &Registry, log: &str, report: &dyn Fn() -> String) {
-    let line = log.lines().find_map(|it| it.strip_prefix("PUSHED ")).unwrap_or_else(|| panic!("no PUSHED line\n{}", report()));
+    let line =
+        log.lines().find_map(|it| it.strip_prefix("PUSHED ")).unwrap_or_else(|| panic!("no PUSHED line\n{}", report()));
     let (reference, digest) = line.split_once(' ').expect("PUSHED REF DIGEST");
     assert_eq!(reference, format!("oci://{}/acme/svc:0.1.0", registry.addr));
     let tags = get(&registry.addr, "/v2/acme/svc/tags/list", None).expect("the registry answers");

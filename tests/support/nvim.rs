@@ -65,7 +65,11 @@ impl Sandbox {
             .output()
             .expect("run pacto-lsp init");
         let printed = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(output.status.success(), "pacto-lsp init {name} failed: {printed}{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "pacto-lsp init {name} failed: {printed}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let xdg = root.join("xdg");
         std::fs::create_dir_all(&xdg).expect("XDG directory");
         (Sandbox { _temp: temp, bundle: root.join(name), xdg }, printed)
