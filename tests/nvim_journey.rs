@@ -18,6 +18,7 @@
 mod registry;
 mod support;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -44,13 +45,13 @@ const ARGS: [&str; 4] = [
 
 /// The rest of the environment: the plugin, the script, the registry, and credentials and cache kept
 /// out of this machine's.
-fn environment(sandbox: &Sandbox, registry: &Registry) -> Vec<(&'static str, PathBuf)> {
+fn environment(sandbox: &Sandbox, registry: &Registry) -> Vec<(&'static str, OsString)> {
     vec![
-        ("PACTO_NVIM_PLUGIN", PathBuf::from(PLUGIN)),
-        ("PACTO_NVIM_SCRIPT", PathBuf::from(SCRIPT)),
-        ("PACTO_REGISTRY", PathBuf::from(&registry.addr)),
-        ("DOCKER_CONFIG", sandbox.xdg.join("docker")),
-        ("PACTO_CACHE_DIR", sandbox.xdg.join("pacto-cache")),
+        ("PACTO_NVIM_PLUGIN", PLUGIN.into()),
+        ("PACTO_NVIM_SCRIPT", SCRIPT.into()),
+        ("PACTO_REGISTRY", registry.addr.clone().into()),
+        ("DOCKER_CONFIG", sandbox.xdg.join("docker").into()),
+        ("PACTO_CACHE_DIR", sandbox.xdg.join("pacto-cache").into()),
     ]
 }
 
@@ -204,10 +205,10 @@ fn neovim_screenshots_when_asked() {
     ];
     let mut variables = sandbox.environment();
     variables.extend(environment(&sandbox, &registry));
-    variables.push(("PACTO_SCREENSHOT_DIR", shots.clone()));
+    variables.push(("PACTO_SCREENSHOT_DIR", shots.clone().into()));
     for (name, value) in variables {
         new_session.push("-e".into());
-        new_session.push(format!("{name}={}", value.display()));
+        new_session.push(format!("{name}={}", value.to_string_lossy()));
     }
     new_session.extend(["nvim", "--clean", "-i", "NONE", "-n"].map(String::from));
     new_session.extend(ARGS.map(String::from));

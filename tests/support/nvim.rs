@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -77,15 +78,15 @@ impl Sandbox {
 
     /// The environment [`Sandbox::command`] gives Neovim (the server, the bundle, the pinned date, the
     /// private XDG home), for a Neovim started some other way (in a terminal under tmux).
-    pub fn environment(&self) -> Vec<(&'static str, PathBuf)> {
+    pub fn environment(&self) -> Vec<(&'static str, OsString)> {
         vec![
-            ("PACTO_LSP_BIN", PathBuf::from(env!("CARGO_BIN_EXE_pacto-lsp"))),
-            ("PACTO_TEST_DIR", self.bundle.clone()),
-            ("PACTO_TODAY", PathBuf::from("2026-01-15")),
-            ("XDG_CACHE_HOME", self.xdg.join("cache")),
-            ("XDG_STATE_HOME", self.xdg.join("state")),
-            ("XDG_DATA_HOME", self.xdg.join("data")),
-            ("XDG_CONFIG_HOME", self.xdg.join("config")),
+            ("PACTO_LSP_BIN", env!("CARGO_BIN_EXE_pacto-lsp").into()),
+            ("PACTO_TEST_DIR", self.bundle.clone().into()),
+            ("PACTO_TODAY", "2026-01-15".into()),
+            ("XDG_CACHE_HOME", self.xdg.join("cache").into()),
+            ("XDG_STATE_HOME", self.xdg.join("state").into()),
+            ("XDG_DATA_HOME", self.xdg.join("data").into()),
+            ("XDG_CONFIG_HOME", self.xdg.join("config").into()),
         ]
     }
 
