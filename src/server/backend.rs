@@ -24,8 +24,8 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::server::handlers::{
-    code_action, code_lens, completion, definition, execute_command, hover, lifecycle, references, rename, structure,
-    text_sync, workspace,
+    code_action, code_lens, completion, debug, definition, execute_command, hover, lifecycle, references, rename,
+    structure, text_sync, workspace,
 };
 use crate::server::session::Session;
 
@@ -171,5 +171,12 @@ impl LanguageServer for Backend {
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<serde_json::Value>> {
         execute_command::execute_command(&self.session, params).await
+    }
+}
+
+impl Backend {
+    /// `pacto/debugText` (tests only, behind `PACTO_LSP_DEBUG_TEXT`): see `handlers::debug`.
+    pub async fn debug_text(&self, params: debug::DebugTextParams) -> Result<serde_json::Value> {
+        debug::debug_text(&self.session, params)
     }
 }

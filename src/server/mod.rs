@@ -58,11 +58,13 @@ pub fn run(args: &[String]) -> u8 {
 
 async fn serve() -> Option<Arc<Session>> {
     let mut kept = None;
-    let (service, socket) = LspService::new(|client| {
+    let (service, socket) = LspService::build(|client| {
         let session = Arc::new(Session::new(client));
         kept = Some(session.clone());
         Backend { session }
-    });
+    })
+    .custom_method("pacto/debugText", Backend::debug_text)
+    .finish();
     let input = stdio::sanitized(tokio::io::stdin());
     Server::new(input, tokio::io::stdout(), socket).serve(service).await;
     tracing::info!("exiting");

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -51,6 +52,42 @@ impl Sandbox {
         let xdg = root.join("xdg");
         std::fs::create_dir_all(&xdg).expect("XDG directory");
         Sandbox { _temp: temp, bundle, xdg }
+    }
+
+    /// A scratch folder in which `pacto-lsp init NAME` (this build's binary) scaffolded a bundle, as a
+    /// user starts; `bundle` is the new folder. Returns the sandbox and what `init` printed.
+    pub fn with_init(name: &str) -> (Sandbox, String) {
+        let temp = tempfile::tempdir().expect("temporary directory");
+        let root = temp.path().canonicalize().expect("canonical temporary directory");
+        let output = Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
+            .args(["init", name])
+            .current_dir(&root)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run pacto-lsp init");
+        let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "pacto-lsp init {name} failed: {printed}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let xdg = root.join("xdg");
+        std::fs::create_dir_all(&xdg).expect("XDG directory");
+        (Sandbox { _temp: temp, bundle: root.join(name), xdg }, printed)
+    }
+
+    /// The environment [`Sandbox::command`] gives Neovim (the server, the bundle, the pinned date, the
+    /// private XDG home), for a Neovim started some other way (in a terminal under tmux).
+    pub fn environment(&self) -> Vec<(&'static str, OsString)> {
+        vec![
+            ("PACTO_LSP_BIN", env!("CARGO_BIN_EXE_pacto-lsp").into()),
+            ("PACTO_TEST_DIR", self.bundle.clone().into()),
+            ("PACTO_TODAY", "2026-01-15".into()),
+            ("XDG_CACHE_HOME", self.xdg.join("cache").into()),
+            ("XDG_STATE_HOME", self.xdg.join("state").into()),
+            ("XDG_DATA_HOME", self.xdg.join("data").into()),
+            ("XDG_CONFIG_HOME", self.xdg.join("config").into()),
+        ]
     }
 
     /// `nvim --headless --clean -i NONE -n` with `args`, the server, the bundle, a pinned date and

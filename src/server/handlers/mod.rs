@@ -3,6 +3,7 @@
 pub mod code_action;
 pub mod code_lens;
 pub mod completion;
+pub mod debug;
 pub mod definition;
 pub mod execute_command;
 pub mod hover;
