@@ -20,11 +20,13 @@ use registry::{Registry, available};
 use serde_json::{Value, json};
 use support::lsp::{Server, copy_dir, file_uri, summary};
 
-/// The config files point at a place that cannot exist, so no credential of this machine's is used.
-const ENV: [(&str, &str); 3] = [
+/// The config files point at a place that cannot exist, so no credential of this machine's is used; the server
+/// asks the (loopback) registries on its own, which other test files turn off.
+const ENV: [(&str, &str); 4] = [
     ("XDG_CONFIG_HOME", "/dev/null/config"),
     ("DOCKER_CONFIG", "/dev/null/docker"),
     ("PACTO_CACHE_DIR", "/dev/null/cache"),
+    ("PACTO_LSP_NO_REGISTRY", ""),
 ];
 
 /// The registry-aware codes (spec §2).

@@ -29,7 +29,7 @@ use crate::server::convert::{self, Encoding};
 use crate::server::document::{Analyzed, Checking};
 use crate::server::files::{Cached, FileCache, Misses};
 use crate::server::live_diff::{self, LiveDiff};
-use crate::server::registry::policy_key;
+use crate::server::registry::{asks_registries, policy_key};
 use crate::server::session::{Asking, Session, Snapshot, fault_injected, today};
 
 /// A check loads missing bundle files and runs again as long as each round asks for files no
@@ -272,6 +272,9 @@ impl PolicyResolver for Policies<'_> {
             Some(pulled) if full(pulled) || pulled.refs().any(|(it, _)| it == reference) => {
                 WithPulled { local: Some(self.local), pulled }.open(from, reference)
             }
+            _ if !asks_registries() => {
+                Err(format!("`{}` is not pulled: the server asks no registry on its own", excerpt(reference)))
+            }
             _ => Err(format!(
                 "`{}` is being pulled from its registry; the policy is checked when it arrives",
                 excerpt(reference)
@@ -292,6 +295,9 @@ pub struct Need {
 
 /// What the registries should be asked about an analyzed version, if anything: cheap, no I/O.
 fn remote_need(session: &Session, snapshot: &Snapshot, analysis: &Analysis) -> Option<Need> {
+    if !asks_registries() {
+        return None;
+    }
     let contract = analysis.contract.as_ref()?;
     let wanted = session.remotes.stale(&registry::wanted(contract));
     let key = policy_key(contract);

@@ -184,6 +184,14 @@ impl Remotes {
     }
 }
 
+/// Whether the server asks registries on its own (dependency and configuration lookups, policy pulls). Not when
+/// `PACTO_LSP_NO_REGISTRY` is set and not empty: test suites whose contracts name real registries set it, so
+/// they never leave loopback; commands (`pacto.push`, `pacto.diff`) still use the registries they are given.
+pub fn asks_registries() -> bool {
+    static ASKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ASKS.get_or_init(|| std::env::var_os("PACTO_LSP_NO_REGISTRY").is_none_or(|it| it.is_empty()))
+}
+
 /// The key the policy bundles of a contract are kept under: its own `oci://` policy refs, sorted, each once.
 pub fn policy_key(contract: &crate::core::model::Contract) -> Vec<String> {
     let mut refs: Vec<String> = contract
