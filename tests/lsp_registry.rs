@@ -284,12 +284,18 @@ fn a_hanging_registry_never_delays_typing_or_requests() {
             assert!(asked.elapsed() < Duration::from_millis(500), "hover took {:?}", asked.elapsed());
         }
     }
-    assert!(started.elapsed() < Duration::from_secs(9), "the edits took {:?}: the lookup may have ended", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "the edits took {:?}: the lookup may have ended",
+        started.elapsed()
+    );
     eprintln!("slowest publish while the registry hung: {slowest:?}");
     // When the lookup times out, the current version (never an older one) is published again with the answer.
     let answered = server.wait_for("the timed-out lookup", |it| {
         it["method"] == "textDocument/publishDiagnostics"
-            && it["params"]["diagnostics"].as_array().is_some_and(|all| codes(all).iter().any(|c| c == "REGISTRY_UNREACHABLE"))
+            && it["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|all| codes(all).iter().any(|c| c == "REGISTRY_UNREACHABLE"))
     });
     assert_eq!(answered["params"]["version"], 31);
     let message = answered["params"]["diagnostics"]
@@ -315,8 +321,7 @@ fn a_baseline_setting_that_failed_to_pull_is_tried_again_on_save() {
     let original = std::fs::read_to_string(dir.path().join("svc/pacto.yaml")).unwrap();
     assert_eq!(original.matches("port: 8080").count(), 1);
     let changed = original.replace("port: 8080", "port: 8081");
-    let options =
-        json!({"cacheDir": dir.path().join("cache").display().to_string(), "diff": {"baseline": reference}});
+    let options = json!({"cacheDir": dir.path().join("cache").display().to_string(), "diff": {"baseline": reference}});
     let (mut server, uri) = open(dir.path(), "svc", &changed, options);
     server.diagnostics(&uri, 1);
     // Nothing was pushed yet: the baseline cannot be pulled.

@@ -353,7 +353,14 @@ async fn ask(session: &Arc<Session>, uri: &Uri, asking: Arc<Asking>) {
             }
         };
         let (changed, pulled) = futures_util::future::join(answers, policies).await;
-        tracing::debug!(uri = uri.as_str(), generation, version, changed, pulled = pulled.is_some(), "registries answered");
+        tracing::debug!(
+            uri = uri.as_str(),
+            generation,
+            version,
+            changed,
+            pulled = pulled.is_some(),
+            "registries answered"
+        );
         if pulled.is_some() {
             // The check runs again with the bundles; its publish includes the new answers too.
             schedule(session, uri.clone());

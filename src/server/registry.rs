@@ -194,12 +194,8 @@ pub fn asks_registries() -> bool {
 
 /// The key the policy bundles of a contract are kept under: its own `oci://` policy refs, sorted, each once.
 pub fn policy_key(contract: &crate::core::model::Contract) -> Vec<String> {
-    let mut refs: Vec<String> = contract
-        .policies
-        .iter()
-        .filter_map(|it| it.reference.clone())
-        .filter(|it| it.starts_with("oci://"))
-        .collect();
+    let mut refs: Vec<String> =
+        contract.policies.iter().filter_map(|it| it.reference.clone()).filter(|it| it.starts_with("oci://")).collect();
     refs.sort();
     refs.dedup();
     refs
