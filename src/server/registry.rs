@@ -24,6 +24,9 @@ const FRESH: Duration = crate::oci::cache::TAG_TTL;
 /// How long a failure is kept before the registry is asked again.
 const RETRY: Duration = Duration::from_secs(30);
 
+/// A repository's tags, or why they could not be listed.
+type TagList = Result<Vec<String>, String>;
+
 /// An answer and when it was received.
 #[derive(Clone)]
 struct Answer<T> {
@@ -36,10 +39,10 @@ pub struct Remotes {
     registries: RwLock<Arc<Registries>>,
     answers: DashMap<Wanted, Answer<Lookup>>,
     asking: DashMap<Wanted, Arc<OnceCell<Lookup>>>,
-    tag_lists: DashMap<String, Answer<Result<Vec<String>, String>>>,
+    tag_lists: DashMap<String, Answer<TagList>>,
     // Tag lists serve completion in `ref` (another part of issue [8]); until it lands they are only kept.
     #[allow(dead_code)]
-    asking_tags: DashMap<String, Arc<OnceCell<Result<Vec<String>, String>>>>,
+    asking_tags: DashMap<String, Arc<OnceCell<TagList>>>,
     /// The `oci://` policy bundles pulled for a contract, by the contract's own `oci://` policy refs (sorted).
     policies: DashMap<Vec<String>, Answer<Arc<PulledPolicies>>>,
     asking_policies: DashMap<Vec<String>, Arc<OnceCell<Arc<PulledPolicies>>>>,
