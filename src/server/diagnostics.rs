@@ -17,15 +17,20 @@ use std::time::Duration;
 use serde_json::json;
 use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Uri};
 
+use crate::core::bundle::BundleRef;
 use crate::core::check::{Analysis, Environment, Options, analyze};
 use crate::core::finding::{Finding, Severity};
-use crate::core::text::LineIndex;
+use crate::core::policy::PolicyResolver;
+use crate::core::registry;
+use crate::core::text::{LineIndex, excerpt};
 use crate::fs;
+use crate::oci::lookup::{PulledPolicies, WithPulled};
 use crate::server::convert::{self, Encoding};
 use crate::server::document::{Analyzed, Checking};
 use crate::server::files::{Cached, FileCache, Misses};
 use crate::server::live_diff::{self, LiveDiff};
-use crate::server::session::{Session, Snapshot, fault_injected, today};
+use crate::server::registry::{asks_registries, policy_key};
+use crate::server::session::{Asking, Session, Snapshot, fault_injected, today};
 
 /// A check loads missing bundle files and runs again as long as each round asks for files no
 /// earlier round loaded (policy refs nest 16 deep and each round finds one more level), but never
@@ -106,7 +111,12 @@ async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<C
         last_checked = Some(snapshot.version);
         if let Some(analysis) = compute(session, &uri, &snapshot, true).await {
             let (version, root) = (snapshot.version, snapshot.bundle_root.clone());
+            let need = remote_need(session, &snapshot, &analysis);
             publish(session, &uri, snapshot, analysis).await;
+            // The registries are asked after the publish, beside the next check, never in front of it.
+            if let Some(need) = need {
+                ask_registries(session, &uri, need);
+            }
             // The diff runs beside the next check, never in front of it.
             if session.has_baseline(&uri) {
                 let (session, uri) = (session.clone(), uri.clone());
@@ -160,6 +170,13 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
     let workspaces = session.workspaces();
     let mut loaded: HashSet<fs::FileKey> = HashSet::new();
     let mut analysis = None;
+    // The `oci://` policy bundles come from the last analysis's policy refs (they rarely change); when this
+    // text names other ones, and they were pulled already, the check runs once more with them.
+    let mut key = session.documents.get(uri).and_then(|doc| {
+        let analyzed = doc.analyzed.as_ref()?;
+        analyzed.analysis.contract.as_ref().map(policy_key).filter(|it| !it.is_empty())
+    });
+    let mut pulled = key.as_deref().and_then(|it| session.remotes.pulled_policies(it));
     for _ in 0..MAX_LOAD_ROUNDS {
         if drop_stale && !session.is_current(uri, snapshot.generation, snapshot.version) {
             // The worker goes round again with the newest text.
@@ -168,7 +185,9 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
             return None;
         }
         let job = (snapshot.text.clone(), snapshot.bundle_root.clone(), session.files.clone(), workspaces.clone());
-        let outcome = tokio::task::spawn_blocking(move || run_analysis(job.0, job.1, job.2, &job.3, options)).await;
+        let policies = pulled.clone();
+        let outcome =
+            tokio::task::spawn_blocking(move || run_analysis(job.0, job.1, job.2, &job.3, options, policies)).await;
         let (result, misses) = match outcome {
             Ok(Some(it)) => it,
             Ok(None) | Err(_) => {
@@ -183,7 +202,16 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
             misses = misses.len(),
             "analysis ran"
         );
+        let wanted_key = result.contract.as_ref().map(policy_key).filter(|it| !it.is_empty());
         analysis = Some(result);
+        if wanted_key != key {
+            let known = wanted_key.as_deref().and_then(|it| session.remotes.pulled_policies(it));
+            key = wanted_key;
+            if known.is_some() {
+                pulled = known;
+                continue;
+            }
+        }
         // Stop when nothing is missing, or when every miss was loaded before (the cache could not
         // keep it): another round would find the same.
         if misses.iter().all(|it| loaded.contains(it)) {
@@ -202,6 +230,7 @@ fn run_analysis(
     files: Arc<FileCache>,
     workspaces: &[PathBuf],
     options: Options,
+    pulled: Option<Arc<PulledPolicies>>,
 ) -> Option<(Analysis, Vec<fs::FileKey>)> {
     std::panic::catch_unwind(AssertUnwindSafe(|| {
         // A test seam: proves that a panic in analysis is contained (see tests/lsp.rs).
@@ -214,12 +243,132 @@ fn run_analysis(
         let misses = Misses::default();
         let loader = Arc::new(Cached { cache: files, misses: misses.clone() });
         let bundle = fs::bundle(&root, &root, loader.clone());
-        let resolver = fs::Resolver { boundary: fs::boundary(&root, workspaces), loader };
+        let local = fs::Resolver { boundary: fs::boundary(&root, workspaces), loader };
+        let resolver = Policies { local: &local, pulled: pulled.as_deref() };
         let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
         let analysis = analyze(&text, &options, &env);
         (analysis, misses.take())
     }))
     .ok()
+}
+
+/// The check's policy resolver: local refs through the folder resolver as always, `oci://` ones from the
+/// bundles pulled for the contract (in the background, see [`ask_registries`]). A ref not pulled yet fails
+/// closed with a message that says it is being pulled; the check runs again when it arrives.
+struct Policies<'a> {
+    local: &'a fs::Resolver,
+    pulled: Option<&'a PulledPolicies>,
+}
+
+impl PolicyResolver for Policies<'_> {
+    fn open(&self, from: &BundleRef, reference: &str) -> Result<BundleRef, String> {
+        if !reference.starts_with("oci://") {
+            return self.local.open(from, reference);
+        }
+        // A set that reached the cap left refs out on purpose (`WithPulled` says so); otherwise a ref it
+        // lacks is one the contract gained since the pull, and is being pulled now.
+        let full = |it: &PulledPolicies| it.refs().count() >= crate::oci::lookup::MAX_PULLED_POLICIES;
+        match self.pulled {
+            Some(pulled) if full(pulled) || pulled.refs().any(|(it, _)| it == reference) => {
+                WithPulled { local: Some(self.local), pulled }.open(from, reference)
+            }
+            _ if !asks_registries() => {
+                Err(format!("`{}` is not pulled: the server asks no registry on its own", excerpt(reference)))
+            }
+            _ => Err(format!(
+                "`{}` is being pulled from its registry; the policy is checked when it arrives",
+                excerpt(reference)
+            )),
+        }
+    }
+}
+
+/// Registry work a published version wants done in the background.
+pub struct Need {
+    pub generation: u64,
+    pub version: i32,
+    /// The dependency and configuration refs whose answers are missing or old.
+    pub wanted: Vec<registry::Wanted>,
+    /// The contract's own `oci://` policy refs and its text, when their bundles are missing or old.
+    pub policies: Option<(Vec<String>, Arc<str>)>,
+}
+
+/// What the registries should be asked about an analyzed version, if anything: cheap, no I/O.
+fn remote_need(session: &Session, snapshot: &Snapshot, analysis: &Analysis) -> Option<Need> {
+    if !asks_registries() {
+        return None;
+    }
+    let contract = analysis.contract.as_ref()?;
+    let wanted = session.remotes.stale(&registry::wanted(contract));
+    let key = policy_key(contract);
+    // Without a bundle folder the check applies no policy refs, so there is nothing to pull for it.
+    let policies = (snapshot.bundle_root.is_some() && !key.is_empty() && session.remotes.policies_stale(&key))
+        .then(|| (key, snapshot.text.clone()));
+    if wanted.is_empty() && policies.is_none() {
+        return None;
+    }
+    Some(Need { generation: snapshot.generation, version: snapshot.version, wanted, policies })
+}
+
+/// Hands a version's registry work to the document's background task, starting it unless one runs. One task
+/// per document at most: a need that arrives while it runs replaces any older one waiting, and is served
+/// when the running one finished (the questions it shares with it are answered by then).
+pub fn ask_registries(session: &Arc<Session>, uri: &Uri, need: Need) {
+    let asking = session.asking.entry(uri.clone()).or_default().clone();
+    if asking.want(need) {
+        let (session, uri) = (session.clone(), uri.clone());
+        tokio::spawn(async move { ask(&session, &uri, asking).await });
+    }
+}
+
+/// Clears the running flag when the task ends in any way (a panic included), so a later need starts a new one.
+struct Asker {
+    asking: Arc<Asking>,
+    finished: bool,
+}
+
+impl Drop for Asker {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.asking.stop();
+        }
+    }
+}
+
+/// The background task of one document: serves its newest need until none is left. Answers that changed
+/// are republished with the current version (never an older one); pulled policy bundles re-check it.
+async fn ask(session: &Arc<Session>, uri: &Uri, asking: Arc<Asking>) {
+    let mut asker = Asker { asking, finished: false };
+    while let Some(need) = asker.asking.take() {
+        if session.documents.get(uri).is_none_or(|doc| doc.generation != need.generation) {
+            continue; // Closed, or opened again (with a need of its own).
+        }
+        let (generation, version) = (need.generation, need.version);
+        tracing::debug!(uri = uri.as_str(), generation, version, refs = need.wanted.len(), "asking the registries");
+        let answers = session.remotes.refresh(&need.wanted);
+        let policies = async {
+            match &need.policies {
+                Some((key, text)) => Some(session.remotes.pull_policies(key, text.as_bytes()).await),
+                None => None,
+            }
+        };
+        let (changed, pulled) = futures_util::future::join(answers, policies).await;
+        tracing::debug!(
+            uri = uri.as_str(),
+            generation,
+            version,
+            changed,
+            pulled = pulled.is_some(),
+            "registries answered"
+        );
+        if pulled.is_some() {
+            // The check runs again with the bundles; its publish includes the new answers too.
+            schedule(session, uri.clone());
+        } else if changed {
+            republish(session, uri).await;
+        }
+    }
+    asker.finished = true; // `take` found nothing and stopped the task.
 }
 
 pub async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, analysis: Analysis) {
@@ -257,6 +406,12 @@ async fn send(session: &Session, uri: &Uri, analyzed: &Analyzed) {
     let (text, lines) = (&analyzed.text, &analyzed.lines);
     let mut diagnostics: Vec<Diagnostic> =
         analyzed.analysis.findings.iter().map(|it| to_diagnostic(text, lines, it, encoding)).collect();
+    // What the registries said, as far as it is known now (never waits).
+    if let Some(contract) = analyzed.analysis.contract.as_ref() {
+        let lookups = session.remotes.cached(&registry::wanted(contract));
+        let findings = registry::findings(text, &analyzed.analysis.parsed.tree, contract, &lookups);
+        diagnostics.extend(findings.iter().map(|it| to_diagnostic(text, lines, it, encoding)));
+    }
     if let Some(live) = session.live_diff(uri).filter(|it| (it.generation, it.version) == analyzed.key()) {
         diagnostics.extend(live_diff::diagnostics(&live.diff, text, lines, encoding));
     }

@@ -16,13 +16,16 @@ use tokio::sync::OnceCell;
 use crate::core::ociref::OciRef;
 use crate::core::registry::{Lookup, Lookups, Wanted};
 use crate::oci::cache::Cache;
-use crate::oci::lookup::{self, Registries};
+use crate::oci::lookup::{self, PulledPolicies, Registries};
 use crate::server::settings::Settings;
 
 /// How long an answer about a tag (or a tagless ref) and a tag list are trusted, like the pull cache's tags.
 const FRESH: Duration = crate::oci::cache::TAG_TTL;
 /// How long a failure is kept before the registry is asked again.
 const RETRY: Duration = Duration::from_secs(30);
+
+/// A repository's tags, or why they could not be listed.
+type TagList = Result<Vec<String>, String>;
 
 /// An answer and when it was received.
 #[derive(Clone)]
@@ -36,8 +39,13 @@ pub struct Remotes {
     registries: RwLock<Arc<Registries>>,
     answers: DashMap<Wanted, Answer<Lookup>>,
     asking: DashMap<Wanted, Arc<OnceCell<Lookup>>>,
-    tag_lists: DashMap<String, Answer<Result<Vec<String>, String>>>,
-    asking_tags: DashMap<String, Arc<OnceCell<Result<Vec<String>, String>>>>,
+    tag_lists: DashMap<String, Answer<TagList>>,
+    // Tag lists serve completion in `ref` (another part of issue [8]); until it lands they are only kept.
+    #[allow(dead_code)]
+    asking_tags: DashMap<String, Arc<OnceCell<TagList>>>,
+    /// The `oci://` policy bundles pulled for a contract, by the contract's own `oci://` policy refs (sorted).
+    policies: DashMap<Vec<String>, Answer<Arc<PulledPolicies>>>,
+    asking_policies: DashMap<Vec<String>, Arc<OnceCell<Arc<PulledPolicies>>>>,
 }
 
 impl Remotes {
@@ -48,6 +56,8 @@ impl Remotes {
             asking: DashMap::new(),
             tag_lists: DashMap::new(),
             asking_tags: DashMap::new(),
+            policies: DashMap::new(),
+            asking_policies: DashMap::new(),
         }
     }
 
@@ -58,6 +68,7 @@ impl Remotes {
         }
         self.answers.clear();
         self.tag_lists.clear();
+        self.policies.clear();
     }
 
     /// The clients, cache and offline flag of the current settings.
@@ -111,6 +122,7 @@ impl Remotes {
     }
 
     /// The repository's tags (kept for a minute), or why they could not be listed.
+    #[allow(dead_code)]
     pub async fn tags(&self, reference: &OciRef) -> Result<Vec<String>, String> {
         let key = format!("{}/{}", reference.registry, reference.repository);
         if let Some(answer) = self.tag_lists.get(&key).filter(|it| it.at.elapsed() < FRESH) {
@@ -130,6 +142,66 @@ impl Remotes {
         self.asking_tags.remove_if(&key, |_, it| Arc::ptr_eq(it, &cell));
         value
     }
+}
+
+impl Remotes {
+    /// The policy bundles pulled for a contract whose own `oci://` policy refs are `refs` (sorted, as
+    /// [`policy_key`] makes them), however old. Never waits.
+    pub fn pulled_policies(&self, refs: &[String]) -> Option<Arc<PulledPolicies>> {
+        self.policies.get(refs).map(|it| it.value.clone())
+    }
+
+    /// Whether the policy bundles for `refs` were never pulled or should be pulled again: after a minute, or
+    /// after 30 s when one of them could not be pulled.
+    pub fn policies_stale(&self, refs: &[String]) -> bool {
+        self.policies.get(refs).is_none_or(|answer| {
+            let failed = answer.value.refs().any(|(_, pulled)| !pulled);
+            answer.at.elapsed() >= if failed { RETRY } else { FRESH }
+        })
+    }
+
+    /// Pulls every `oci://` policy bundle `contract` reaches (its own refs are `refs`, the key they are kept
+    /// under) unless a fresh pull is known, sharing a pull already in flight, and keeps the result.
+    pub async fn pull_policies(&self, refs: &[String], contract: &[u8]) -> Arc<PulledPolicies> {
+        if !self.policies_stale(refs)
+            && let Some(known) = self.pulled_policies(refs)
+        {
+            return known;
+        }
+        let key = refs.to_vec();
+        let cell = self.asking_policies.entry(key.clone()).or_default().clone();
+        let registries = self.registries();
+        let value = cell
+            .get_or_init(|| async {
+                for reference in refs {
+                    warm(&registries, reference).await;
+                }
+                let value = Arc::new(lookup::pull_policies(&registries, contract).await);
+                self.policies.insert(key.clone(), Answer { value: value.clone(), at: Instant::now() });
+                value
+            })
+            .await
+            .clone();
+        self.asking_policies.remove_if(&key, |_, it| Arc::ptr_eq(it, &cell));
+        value
+    }
+}
+
+/// Whether the server asks registries on its own (dependency and configuration lookups, policy pulls). Not when
+/// `PACTO_LSP_NO_REGISTRY` is set and not empty: test suites whose contracts name real registries set it, so
+/// they never leave loopback; commands (`pacto.push`, `pacto.diff`) still use the registries they are given.
+pub fn asks_registries() -> bool {
+    static ASKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ASKS.get_or_init(|| std::env::var_os("PACTO_LSP_NO_REGISTRY").is_none_or(|it| it.is_empty()))
+}
+
+/// The key the policy bundles of a contract are kept under: its own `oci://` policy refs, sorted, each once.
+pub fn policy_key(contract: &crate::core::model::Contract) -> Vec<String> {
+    let mut refs: Vec<String> =
+        contract.policies.iter().filter_map(|it| it.reference.clone()).filter(|it| it.starts_with("oci://")).collect();
+    refs.sort();
+    refs.dedup();
+    refs
 }
 
 /// Whether an answer can be used without asking again: a found digest ref forever, other found refs and tag

@@ -13,6 +13,7 @@ use crate::core::check::{Environment, analyze};
 use crate::core::date::Date;
 use crate::core::text::LineIndex;
 use crate::server::convert::Encoding;
+use crate::server::diagnostics::Need;
 use crate::server::document::{Analyzed, Document};
 use crate::server::files::FileCache;
 use crate::server::live_diff::{self, Baseline, LiveDiff};
@@ -48,13 +49,70 @@ pub struct Session {
     published: DashMap<Uri, PublishLock>,
     /// Baselines set by `pacto.diff`, per document.
     pub baselines: DashMap<Uri, Arc<Baseline>>,
-    /// Baselines from the `pacto.diff.baseline` setting, per document: the setting they were
-    /// loaded for, and the baseline (or why it could not be loaded, reported once).
-    pub setting_baselines: DashMap<Uri, (String, Result<Arc<Baseline>, String>)>,
+    /// Baselines from the `pacto.diff.baseline` setting, per document (a failure is tried again after
+    /// [`BASELINE_RETRY`], on save, or when the setting changes).
+    pub setting_baselines: DashMap<Uri, SettingBaseline>,
     /// The newest live diff per document.
     pub diffs: DashMap<Uri, Arc<LiveDiff>>,
     /// What the registries said about `oci://` refs.
     pub remotes: Remotes,
+    /// Per document: the registry work its newest published version wants, and whether its task runs.
+    pub asking: DashMap<Uri, Arc<Asking>>,
+}
+
+/// Single-flight registry work for one document: at most one task asks the registries for it, and only the
+/// newest need waits for it (a newer version's need replaces an older one's).
+#[derive(Default)]
+pub struct Asking {
+    state: std::sync::Mutex<AskState>,
+}
+
+#[derive(Default)]
+struct AskState {
+    need: Option<Need>,
+    running: bool,
+}
+
+impl Asking {
+    /// Leaves `need` for the task. Returns true when no task runs, so the caller must start one.
+    pub fn want(&self, need: Need) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|it| it.into_inner());
+        state.need = Some(need);
+        !std::mem::replace(&mut state.running, true)
+    }
+
+    /// The task takes the newest need; without one it stops (`None`).
+    pub fn take(&self) -> Option<Need> {
+        let mut state = self.state.lock().unwrap_or_else(|it| it.into_inner());
+        let need = state.need.take();
+        state.running = need.is_some();
+        need
+    }
+
+    /// The task ended without `take` stopping it (a panic).
+    pub fn stop(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|it| it.into_inner());
+        state.running = false;
+    }
+}
+
+/// How long a `pacto.diff.baseline` that could not be loaded or pulled is left alone before it is tried again.
+pub const BASELINE_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The baseline the `pacto.diff.baseline` setting named for one document, or why it could not be loaded.
+pub struct SettingBaseline {
+    /// The setting it was loaded for.
+    pub setting: String,
+    pub loaded: Result<Arc<Baseline>, String>,
+    pub at: std::time::Instant,
+}
+
+impl SettingBaseline {
+    /// Whether this is the answer for `setting` and it may be used as it is: a baseline, or a failure younger
+    /// than [`BASELINE_RETRY`].
+    fn holds(&self, setting: &str) -> bool {
+        self.setting == setting && (self.loaded.is_ok() || self.at.elapsed() < BASELINE_RETRY)
+    }
 }
 
 /// Serializes publishing for one URI; holds the (generation, version) last published.
@@ -86,6 +144,7 @@ impl Session {
             setting_baselines: DashMap::new(),
             diffs: DashMap::new(),
             remotes: Remotes::new(&Settings::default()),
+            asking: DashMap::new(),
         }
     }
 
@@ -178,14 +237,14 @@ impl Session {
 
     /// The baseline the document is diffed against: the one `pacto.diff` set, else the one the
     /// `pacto.diff.baseline` setting names (loaded on first use; blocking, call it off the async
-    /// workers). A setting that cannot be loaded is logged once and ignored.
+    /// workers). A setting that cannot be loaded is logged and ignored until it is tried again.
     pub fn baseline(&self, uri: &Uri, root: Option<&std::path::Path>) -> Option<Arc<Baseline>> {
         if let Some(explicit) = self.baselines.get(uri) {
             return Some(explicit.clone());
         }
         let setting = self.settings().diff_baseline?;
-        if let Some(entry) = self.setting_baselines.get(uri).filter(|it| it.0 == setting) {
-            return entry.1.as_ref().ok().cloned();
+        if let Some(entry) = self.setting_baselines.get(uri).filter(|it| it.holds(&setting)) {
+            return entry.loaded.as_ref().ok().cloned();
         }
         // An `oci://` setting is pulled by `pull_setting_baseline` before the diff runs, never here.
         if setting.starts_with("oci://") {
@@ -203,7 +262,7 @@ impl Session {
         let Some(setting) = settings.diff_baseline.clone().filter(|it| it.starts_with("oci://")) else {
             return;
         };
-        if self.baselines.contains_key(uri) || self.setting_baselines.get(uri).is_some_and(|it| it.0 == setting) {
+        if self.baselines.contains_key(uri) || self.setting_baselines.get(uri).is_some_and(|it| it.holds(&setting)) {
             return;
         }
         let loaded = live_diff::load_oci(&setting, &settings).await.map(Arc::new);
@@ -214,7 +273,13 @@ impl Session {
         if let Err(why) = &loaded {
             tracing::warn!(uri = uri.as_str(), %why, "the `pacto.diff.baseline` setting names no usable baseline");
         }
-        self.setting_baselines.insert(uri.clone(), (setting, loaded));
+        self.setting_baselines.insert(uri.clone(), SettingBaseline { setting, loaded, at: std::time::Instant::now() });
+    }
+
+    /// Forgets why the `pacto.diff.baseline` setting could not be loaded for the document, so the next diff
+    /// tries again (on save: the user may have fixed the registry or pushed the version meanwhile).
+    pub fn retry_setting_baseline(&self, uri: &Uri) {
+        self.setting_baselines.remove_if(uri, |_, it| it.loaded.is_err());
     }
 
     /// Whether the document is diffed against a baseline (or had a diff that must be cleared).

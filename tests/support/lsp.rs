@@ -33,6 +33,9 @@ impl Server {
     pub fn start_with_env(env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
             .arg("--stdio")
+            // The example contracts name real registries: the server asks none on its own, unless a test
+            // sets this to "" (tests/lsp_registry.rs).
+            .env("PACTO_LSP_NO_REGISTRY", "1")
             .envs(env.iter().copied())
             .env("PACTO_TODAY", "2026-11-22")
             .env("PACTO_LSP_LOG", "debug")

@@ -101,6 +101,8 @@ impl Sandbox {
             .env("PACTO_TEST_DIR", &self.bundle)
             // Readiness findings depend on the date; pin it.
             .env("PACTO_TODAY", "2026-01-15")
+            // The example contracts name real registries: the server asks none on its own.
+            .env("PACTO_LSP_NO_REGISTRY", "1")
             .env("XDG_CACHE_HOME", self.xdg.join("cache"))
             .env("XDG_STATE_HOME", self.xdg.join("state"))
             .env("XDG_DATA_HOME", self.xdg.join("data"))

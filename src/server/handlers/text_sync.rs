@@ -60,6 +60,8 @@ pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
 
 pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
     let uri = params.text_document.uri;
+    // A `pacto.diff.baseline` that could not be pulled or read is tried again.
+    session.retry_setting_baseline(&uri);
     let root = session.documents.get(&uri).and_then(|it| it.bundle_root());
     let Some(root) = root else { return };
     // Without a file watcher this is when bundle files are read again.

@@ -226,6 +226,22 @@ readiness:
     out
 }
 
+/// The contract with the registry of every `oci://` ref replaced by `addr` (the rest of each ref kept).
+pub fn point_registries_at(text: &str, addr: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("oci://") {
+        let after = &rest[at + "oci://".len()..];
+        let host_end = after.find(['/', '\n', '"', '\'']).unwrap_or(after.len());
+        out.push_str(&rest[..at]);
+        out.push_str("oci://");
+        out.push_str(addr);
+        rest = &after[host_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +276,14 @@ mod tests {
         assert_eq!(append_point("a: 1\n", "x: 1"), (1, 0, "x: 1\n".into()));
         assert_eq!(append_point("a: 1", "x: 1"), (0, 4, "\nx: 1\n".into()));
         assert_eq!(file_uri(Path::new("/tmp/a b/pacto.yaml")), "file:///tmp/a%20b/pacto.yaml");
+    }
+
+    #[test]
+    fn registries_are_pointed_at_the_hanging_listener() {
+        let text = "a: oci://ghcr.io/acme/x:1.0.0\nb: \"oci://reg.example:5000/y@sha256:00\"\nc: none\n";
+        assert_eq!(
+            point_registries_at(text, "127.0.0.1:9"),
+            "a: oci://127.0.0.1:9/acme/x:1.0.0\nb: \"oci://127.0.0.1:9/y@sha256:00\"\nc: none\n"
+        );
     }
 }

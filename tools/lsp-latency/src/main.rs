@@ -38,6 +38,9 @@ usage: lsp-latency --server \"<command line>\" (--contract <file> | --generate-l
   --keep-temp           keep the temp dir (contract copies, server stderr logs)
   --pacto-settings JSON the `pacto` settings section the client answers with (default {}), e.g.
                         '{\"diff\": {\"baseline\": \"/abs/old-bundle\"}}' to time edits with a live diff
+  --hanging-registry    point every `oci://` ref of the contract at a listener of this harness that
+                        accepts connections and never answers (pair it with a long
+                        `registry.timeoutMs` in --pacto-settings)
 ";
 
 #[derive(Debug)]
@@ -60,6 +63,7 @@ struct Args {
     dump_contract: bool,
     keep_temp: bool,
     pacto_settings: serde_json::Value,
+    hanging_registry: bool,
 }
 
 fn main() -> ExitCode {
@@ -103,6 +107,7 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
         dump_contract: false,
         keep_temp: false,
         pacto_settings: serde_json::json!({}),
+        hanging_registry: false,
     };
     let mut iter = raw.into_iter();
     while let Some(flag) = iter.next() {
@@ -133,6 +138,7 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
             "--json-out" => args.json_out = Some(PathBuf::from(value()?)),
             "--dump-contract" => args.dump_contract = true,
             "--keep-temp" => args.keep_temp = true,
+            "--hanging-registry" => args.hanging_registry = true,
             "--pacto-settings" => {
                 args.pacto_settings =
                     serde_json::from_str(&value()?).map_err(|e| format!("--pacto-settings takes JSON: {e}"))?
@@ -194,6 +200,19 @@ fn split_command(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
+/// Starts a listener on loopback that accepts every connection and never answers; returns `127.0.0.1:PORT`.
+fn hanging_listener() -> Result<String, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot listen: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    Ok(addr)
+}
+
 fn run(args: &Args) -> Result<(), String> {
     let (source, contract_name) = match (&args.contract, args.generate_lines) {
         (Some(path), _) => (
@@ -202,6 +221,18 @@ fn run(args: &Args) -> Result<(), String> {
         ),
         (None, Some(lines)) => (contract::generate(lines), format!("generated ({lines} lines requested)")),
         (None, None) => unreachable!("checked by parse_args"),
+    };
+    // The listener lives until the harness exits.
+    let source = match args.hanging_registry {
+        true => {
+            let addr = hanging_listener()?;
+            let pointed = contract::point_registries_at(&source, &addr);
+            if pointed == source {
+                return Err("--hanging-registry: the contract has no `oci://` refs".into());
+            }
+            pointed
+        }
+        false => source,
     };
     let text = contract::with_modeline(&source, args.modeline.as_deref());
     if args.dump_contract {
