@@ -10,6 +10,7 @@ use crate::core::date::Date;
 use crate::core::finding::{Code, Detail, Finding};
 use crate::core::ide::scalar::{escape_double, in_quote};
 use crate::core::model::InterfaceType;
+use crate::core::ociref::{self, OciRef};
 use crate::core::path::{Path, Segment};
 use crate::core::schema::SchemaVersion;
 use crate::core::yaml::{NodeId, NodeKind, ScalarStyle, Tree, scalar_to_json, skip_properties};
@@ -134,6 +135,54 @@ fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, 
         }
         _ => Vec::new(),
     }
+}
+
+/// A tag-pinned `oci://` ref that "Pin to digest" could pin, once the edge has asked the registry for the tag's
+/// manifest digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinWanted {
+    /// The `TAG_NOT_DIGEST` finding (an index into `Analysis::findings`).
+    pub finding: usize,
+    /// The ref's value.
+    pub path: Path,
+    /// The ref as written, without `oci://`; it has a tag and no digest.
+    pub reference: OciRef,
+}
+
+/// The `TAG_NOT_DIGEST` findings overlapping `range` (byte offsets) whose ref could be pinned.
+pub fn pins_wanted(analysis: &Analysis, range: Range<usize>) -> Vec<PinWanted> {
+    let tree = &analysis.parsed.tree;
+    let mut out = Vec::new();
+    for (index, finding) in analysis.findings.iter().enumerate() {
+        if finding.code != Code::TAG_NOT_DIGEST || finding.span.end < range.start || finding.span.start > range.end {
+            continue;
+        }
+        let Some(value) = tree.get(&finding.path).and_then(|node| tree.scalar_str(node)) else { continue };
+        let Some(reference) = value.strip_prefix("oci://").and_then(|it| ociref::parse(it).ok()) else { continue };
+        if reference.tag.is_some() && reference.digest.is_none() {
+            out.push(PinWanted { finding: index, path: finding.path.clone(), reference });
+        }
+    }
+    out
+}
+
+/// "Pin to digest": the ref's value becomes `oci://REG/REPO:TAG@DIGEST`, written in the scalar's own style.
+/// `None` when `digest` is not a `sha256:` digest (the registry's answer is not trusted to be one) or the value
+/// is an alias.
+pub fn pin_to_digest(tree: &Tree, wanted: &PinWanted, digest: &str) -> Option<Action> {
+    let hex = digest.strip_prefix("sha256:")?;
+    if hex.len() != 64 || !hex.bytes().all(|it| it.is_ascii_digit() || (b'a'..=b'f').contains(&it)) {
+        return None;
+    }
+    let pinned = OciRef { digest: Some(digest.to_string()), ..wanted.reference.clone() };
+    let edit = set_string(tree, tree.get(&wanted.path)?, &format!("oci://{pinned}"))?;
+    Some(Action {
+        title: "Pin to digest".into(),
+        kind: ActionKind::QuickFix,
+        fixes: vec![wanted.finding],
+        preferred: true,
+        edits: vec![edit],
+    })
 }
 
 fn source_actions(text: &str, tree: &Tree, analysis: &Analysis, today: Date) -> Vec<Action> {
