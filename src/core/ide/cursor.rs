@@ -237,13 +237,13 @@ fn siblings(text: &str, line_start: usize, line_end: usize, column: usize, start
 
 /// The `key: value` texts (markers and indentation stripped) of the lines at `column` in the same mapping as
 /// the cursor line, above it then below it.
-fn sibling_lines<'a>(
-    text: &'a str,
+fn sibling_lines(
+    text: &str,
     line_start: usize,
     line_end: usize,
     column: usize,
     starts_item: bool,
-) -> impl Iterator<Item = &'a str> {
+) -> impl Iterator<Item = &str> {
     let mut keys = Vec::new();
     let content = |line: &str| {
         let trimmed = line.trim();
