@@ -538,3 +538,52 @@ pub fn apply(text: &str, edits: &[(Range<usize>, String)]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::check::{Environment, Options, analyze};
+
+    const DIGEST: &str = "sha256:fc25cb683570896196bd2ba99db55a0ed947ef4a508ae8ff3bbf1761de89f6bd";
+
+    /// The text after "Pin to digest" on the first `TAG_NOT_DIGEST` finding, with `digest`.
+    fn pinned(text: &str, digest: &str) -> Option<String> {
+        let options = Options {
+            today: crate::core::date::parse_strict("2026-01-01").unwrap(),
+            readiness_gate: false,
+            warn_days: 14,
+        };
+        let analysis = analyze(text, &options, &Environment::default());
+        let wanted = pins_wanted(&analysis, 0..text.len());
+        let first = wanted.first()?;
+        assert_eq!(analysis.findings[first.finding].code, Code::TAG_NOT_DIGEST);
+        let action = pin_to_digest(&analysis.parsed.tree, first, digest)?;
+        assert_eq!((action.title.as_str(), action.fixes.clone()), ("Pin to digest", vec![first.finding]));
+        let (span, new_text) = &action.edits[0];
+        Some(format!("{}{new_text}{}", &text[..span.start], &text[span.end..]))
+    }
+
+    #[test]
+    fn pin_to_digest_keeps_quotes_anchors_tags_comments_and_line_breaks() {
+        let head =
+            "pactoVersion: \"1.1\"\nservice: {name: app, version: 1.0.0}\ndependencies:\n  - name: db\n    ref: ";
+        for (value, expected) in [
+            ("oci://reg.example/acme/db:2.3.0", format!("oci://reg.example/acme/db:2.3.0@{DIGEST}")),
+            (
+                "&db \"oci://reg.example/acme/db:2.3.0\" # c",
+                format!("&db \"oci://reg.example/acme/db:2.3.0@{DIGEST}\" # c"),
+            ),
+            ("!!str 'oci://reg.example/acme/db:2.3.0'", format!("!!str 'oci://reg.example/acme/db:2.3.0@{DIGEST}'")),
+        ] {
+            for newline in ["\n", "\r\n"] {
+                let text = format!("{head}{value}\n").replace('\n', newline);
+                let expected = format!("{head}{expected}\n").replace('\n', newline);
+                assert_eq!(pinned(&text, DIGEST), Some(expected), "{value}");
+            }
+        }
+        let text = format!("{head}oci://reg.example/acme/db:2.3.0\n");
+        assert_eq!(pinned(&text, "sha256:00"), None, "not a digest");
+        assert_eq!(pinned(&text, &DIGEST.to_uppercase()), None, "not a digest");
+        assert_eq!(pinned(&format!("{head}oci://reg.example/acme/db:2.3.0@{DIGEST}\n"), DIGEST), None, "pinned");
+    }
+}

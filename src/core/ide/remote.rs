@@ -174,6 +174,10 @@ impl TagsWanted {
 /// Whether the cursor is where a repository's tags complete: a dependency's `ref` after `oci://REG/REPO:`, or a
 /// dependency's `compatibility` when its item's ref is `oci://`.
 pub fn tags_wanted(text: &str, offset: usize) -> Option<TagsWanted> {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let at = cursor(text, offset)?;
     let CursorKind::Value { key, prefix, quote } = &at.kind else { return None };
     let [Segment::Key(list), Segment::Index(_)] = at.path.segments() else { return None };
@@ -355,6 +359,28 @@ mod tests {
         let inserts: Vec<_> = items.iter().map(|it| it.insert.as_str()).collect();
         assert_eq!(inserts, ["^2.3.0", "~2.3.0", "\">=2.0.0\"", "^2", "^1"]);
         assert_eq!(items[3].detail.as_deref(), Some("matches 2 published versions, newest 2.3.0"));
+    }
+
+    #[test]
+    fn any_offset_gives_ranges_inside_the_text_on_char_boundaries() {
+        let texts = [
+            "dependencies:\n  - name: é\n    ref: \"oci://régistry/a/ü:1😀@x\"\n    compatibility: ^1 # ✓\n",
+            "dependencies:\r\n  - ref: oci://r/a/b:\r\n    compatibility: \r\n",
+            "dependencies:\n- ref: 'oci://r/a/b:x'\n  compatibility: '>=1'\n",
+        ];
+        for text in texts {
+            let parsed = crate::core::yaml::parse(text);
+            for offset in 0..=text.len() + 2 {
+                if let Some(at) = ref_at(&parsed.tree, offset) {
+                    assert!(text.get(at.span.clone()).is_some(), "{text:?} at {offset}");
+                }
+                let Some(wanted) = tags_wanted(text, offset) else { continue };
+                let items = tag_completions(&wanted, &tags(&["1.0.0", "2.0.0-rc.1", "x"]));
+                for item in items {
+                    assert!(text.get(item.replace.clone()).is_some(), "{text:?} at {offset}: {item:?}");
+                }
+            }
+        }
     }
 
     #[test]
