@@ -7,13 +7,16 @@
 //! at the timeout, the question still finishes and its answer is kept for the next request.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, LazyLock, Weak};
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
 
 use crate::core::ociref::OciRef;
 use crate::core::registry::{Lookup, Remote, Wanted};
 use crate::oci::Registry;
+use crate::oci::lookup::Registries;
 use crate::server::session::Session;
 
 /// How long a request waits for a registry: the registry timeout of the settings.
@@ -55,20 +58,51 @@ pub async fn tags(session: &Arc<Session>, repository: OciRef) -> Result<Vec<Stri
     }
 }
 
-/// The digest of the manifest a tagged ref names, as the registry serves it now; `None` when the registry
-/// cannot say (offline, unreachable, no such tag, or no answer within the timeout).
+/// How long a tag's digest is trusted by "Pin to digest", like the pull cache's tags.
+const DIGEST_FRESH: Duration = crate::oci::cache::TAG_TTL;
+/// How long a registry that could not say is not asked again by "Pin to digest".
+const DIGEST_RETRY: Duration = Duration::from_secs(30);
+/// The most digests kept; past it the answers are forgotten all at once.
+const DIGESTS_KEPT: usize = 1024;
+
+/// Recent answers of [`manifest_digest`] by ref, with the registries that gave them (a settings change makes new
+/// ones; the `Weak` keeps their address from being reused). Code actions are asked on every cursor move: a tag's
+/// digest is asked once a minute, and a registry that could not say is not asked again for 30 s.
+static DIGESTS: LazyLock<DashMap<String, DigestAnswer>> = LazyLock::new(DashMap::new);
+
+struct DigestAnswer {
+    registries: Weak<Registries>,
+    digest: Option<String>,
+    at: Instant,
+}
+
+/// The digest of the manifest a tagged ref names, as the registry serves it (asked at most once a minute);
+/// `None` when the registry cannot say (offline, unreachable, no such tag, or no answer within the timeout).
 pub async fn manifest_digest(session: &Arc<Session>, reference: OciRef) -> Option<String> {
     let registries = session.remotes.registries();
     if registries.offline {
         return None;
     }
+    let key = reference.to_string();
+    if let Some(known) = DIGESTS.get(&key) {
+        let fresh = if known.digest.is_some() { DIGEST_FRESH } else { DIGEST_RETRY };
+        if std::ptr::eq(known.registries.as_ptr(), Arc::as_ptr(&registries)) && known.at.elapsed() < fresh {
+            return known.digest.clone();
+        }
+    }
+    let asked = Arc::downgrade(&registries);
     let question = async move {
         // Making the client may run a Docker credential helper, which must not hold an async worker.
         let host = reference.registry.clone();
         let client = tokio::task::spawn_blocking(move || registries.get(&host)).await.ok()?;
         client.manifest_digest(&reference).await.ok().flatten()
     };
-    tokio::time::timeout(limit(session), tokio::spawn(question)).await.ok()?.ok()?
+    let digest = tokio::time::timeout(limit(session), tokio::spawn(question)).await.ok().and_then(Result::ok).flatten();
+    if DIGESTS.len() >= DIGESTS_KEPT {
+        DIGESTS.clear();
+    }
+    DIGESTS.insert(key, DigestAnswer { registries: asked, digest: digest.clone(), at: Instant::now() });
+    digest
 }
 
 /// Writes a remote contract to `<cache>/contracts/<digest hex>/pacto.yaml` (once: a file already there is
