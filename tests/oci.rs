@@ -1030,10 +1030,7 @@ fn the_cache_keeps_its_size_by_evicting_the_least_recently_used_bundles() {
     let wrong = [("PACTO_CACHE_MAX_BYTES", "1GiB")];
     let refused = run_with(temp.path(), &["check", &reference, "--cache-dir", &cache_arg], &wrong);
     assert_eq!(refused.status.code(), Some(2));
-    assert_eq!(
-        stderr(&refused),
-        "error: `PACTO_CACHE_MAX_BYTES` takes a whole number of bytes, not `1GiB`\n"
-    );
+    assert_eq!(stderr(&refused), "error: `PACTO_CACHE_MAX_BYTES` takes a whole number of bytes, not `1GiB`\n");
 }
 
 fn sorted_paths(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {

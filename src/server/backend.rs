@@ -110,18 +110,15 @@ impl LanguageServer for Backend {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let session = self.session.clone();
-        blocking("textDocument/completion", move || completion::completion(&session, params)).await
+        completion::completion(self.session.clone(), params).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let session = self.session.clone();
-        blocking("textDocument/hover", move || hover::hover(&session, params)).await
+        hover::hover(self.session.clone(), params).await
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        let session = self.session.clone();
-        blocking("textDocument/definition", move || definition::definition(&session, params)).await
+        definition::definition(self.session.clone(), params).await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
@@ -160,8 +157,7 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let session = self.session.clone();
-        blocking("textDocument/codeAction", move || code_action::code_action(&session, params)).await
+        code_action::code_action(self.session.clone(), params).await
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {

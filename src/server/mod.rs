@@ -11,6 +11,7 @@ mod handlers;
 mod live_diff;
 mod pool;
 mod registry;
+mod remote_ide;
 mod session;
 mod settings;
 mod stdio;

@@ -40,8 +40,6 @@ pub struct Remotes {
     answers: DashMap<Wanted, Answer<Lookup>>,
     asking: DashMap<Wanted, Arc<OnceCell<Lookup>>>,
     tag_lists: DashMap<String, Answer<TagList>>,
-    // Tag lists serve completion in `ref` (another part of issue [8]); until it lands they are only kept.
-    #[allow(dead_code)]
     asking_tags: DashMap<String, Arc<OnceCell<TagList>>>,
     /// The `oci://` policy bundles pulled for a contract, by the contract's own `oci://` policy refs (sorted).
     policies: DashMap<Vec<String>, Answer<Arc<PulledPolicies>>>,
@@ -122,7 +120,6 @@ impl Remotes {
     }
 
     /// The repository's tags (kept for a minute), or why they could not be listed.
-    #[allow(dead_code)]
     pub async fn tags(&self, reference: &OciRef) -> Result<Vec<String>, String> {
         let key = format!("{}/{}", reference.registry, reference.repository);
         if let Some(answer) = self.tag_lists.get(&key).filter(|it| it.at.elapsed() < FRESH) {

@@ -10,6 +10,7 @@ use crate::core::date::Date;
 use crate::core::finding::{Code, Detail, Finding};
 use crate::core::ide::scalar::{escape_double, in_quote};
 use crate::core::model::InterfaceType;
+use crate::core::ociref::{self, OciRef};
 use crate::core::path::{Path, Segment};
 use crate::core::schema::SchemaVersion;
 use crate::core::yaml::{NodeId, NodeKind, ScalarStyle, Tree, scalar_to_json, skip_properties};
@@ -134,6 +135,54 @@ fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, 
         }
         _ => Vec::new(),
     }
+}
+
+/// A tag-pinned `oci://` ref that "Pin to digest" could pin, once the edge has asked the registry for the tag's
+/// manifest digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinWanted {
+    /// The `TAG_NOT_DIGEST` finding (an index into `Analysis::findings`).
+    pub finding: usize,
+    /// The ref's value.
+    pub path: Path,
+    /// The ref as written, without `oci://`; it has a tag and no digest.
+    pub reference: OciRef,
+}
+
+/// The `TAG_NOT_DIGEST` findings overlapping `range` (byte offsets) whose ref could be pinned.
+pub fn pins_wanted(analysis: &Analysis, range: Range<usize>) -> Vec<PinWanted> {
+    let tree = &analysis.parsed.tree;
+    let mut out = Vec::new();
+    for (index, finding) in analysis.findings.iter().enumerate() {
+        if finding.code != Code::TAG_NOT_DIGEST || finding.span.end < range.start || finding.span.start > range.end {
+            continue;
+        }
+        let Some(value) = tree.get(&finding.path).and_then(|node| tree.scalar_str(node)) else { continue };
+        let Some(reference) = value.strip_prefix("oci://").and_then(|it| ociref::parse(it).ok()) else { continue };
+        if reference.tag.is_some() && reference.digest.is_none() {
+            out.push(PinWanted { finding: index, path: finding.path.clone(), reference });
+        }
+    }
+    out
+}
+
+/// "Pin to digest": the ref's value becomes `oci://REG/REPO:TAG@DIGEST`, written in the scalar's own style.
+/// `None` when `digest` is not a `sha256:` digest (the registry's answer is not trusted to be one) or the value
+/// is an alias.
+pub fn pin_to_digest(tree: &Tree, wanted: &PinWanted, digest: &str) -> Option<Action> {
+    let hex = digest.strip_prefix("sha256:")?;
+    if hex.len() != 64 || !hex.bytes().all(|it| it.is_ascii_digit() || (b'a'..=b'f').contains(&it)) {
+        return None;
+    }
+    let pinned = OciRef { digest: Some(digest.to_string()), ..wanted.reference.clone() };
+    let edit = set_string(tree, tree.get(&wanted.path)?, &format!("oci://{pinned}"))?;
+    Some(Action {
+        title: "Pin to digest".into(),
+        kind: ActionKind::QuickFix,
+        fixes: vec![wanted.finding],
+        preferred: true,
+        edits: vec![edit],
+    })
 }
 
 fn source_actions(text: &str, tree: &Tree, analysis: &Analysis, today: Date) -> Vec<Action> {
@@ -488,4 +537,54 @@ pub fn apply(text: &str, edits: &[(Range<usize>, String)]) -> String {
         out.replace_range(range.clone(), new_text);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::check::{Environment, Options, analyze};
+
+    const DIGEST: &str = "sha256:fc25cb683570896196bd2ba99db55a0ed947ef4a508ae8ff3bbf1761de89f6bd";
+
+    /// The text after "Pin to digest" on the first `TAG_NOT_DIGEST` finding, with `digest`.
+    fn pinned(text: &str, digest: &str) -> Option<String> {
+        let options = Options {
+            today: crate::core::date::parse_strict("2026-01-01").unwrap(),
+            readiness_gate: false,
+            warn_days: 14,
+            compatibility: Default::default(),
+        };
+        let analysis = analyze(text, &options, &Environment::default());
+        let wanted = pins_wanted(&analysis, 0..text.len());
+        let first = wanted.first()?;
+        assert_eq!(analysis.findings[first.finding].code, Code::TAG_NOT_DIGEST);
+        let action = pin_to_digest(&analysis.parsed.tree, first, digest)?;
+        assert_eq!((action.title.as_str(), action.fixes.clone()), ("Pin to digest", vec![first.finding]));
+        let (span, new_text) = &action.edits[0];
+        Some(format!("{}{new_text}{}", &text[..span.start], &text[span.end..]))
+    }
+
+    #[test]
+    fn pin_to_digest_keeps_quotes_anchors_tags_comments_and_line_breaks() {
+        let head =
+            "pactoVersion: \"1.1\"\nservice: {name: app, version: 1.0.0}\ndependencies:\n  - name: db\n    ref: ";
+        for (value, expected) in [
+            ("oci://reg.example/acme/db:2.3.0", format!("oci://reg.example/acme/db:2.3.0@{DIGEST}")),
+            (
+                "&db \"oci://reg.example/acme/db:2.3.0\" # c",
+                format!("&db \"oci://reg.example/acme/db:2.3.0@{DIGEST}\" # c"),
+            ),
+            ("!!str 'oci://reg.example/acme/db:2.3.0'", format!("!!str 'oci://reg.example/acme/db:2.3.0@{DIGEST}'")),
+        ] {
+            for newline in ["\n", "\r\n"] {
+                let text = format!("{head}{value}\n").replace('\n', newline);
+                let expected = format!("{head}{expected}\n").replace('\n', newline);
+                assert_eq!(pinned(&text, DIGEST), Some(expected), "{value}");
+            }
+        }
+        let text = format!("{head}oci://reg.example/acme/db:2.3.0\n");
+        assert_eq!(pinned(&text, "sha256:00"), None, "not a digest");
+        assert_eq!(pinned(&text, &DIGEST.to_uppercase()), None, "not a digest");
+        assert_eq!(pinned(&format!("{head}oci://reg.example/acme/db:2.3.0@{DIGEST}\n"), DIGEST), None, "pinned");
+    }
 }

@@ -200,8 +200,50 @@ fn parent_key(rest: &str) -> Option<&str> {
     split_key(rest).map(|(key, _)| key)
 }
 
+/// The value written for `key` in the mapping the cursor is in (the cursor's own line included), as text:
+/// without a trailing comment and without surrounding quotes (escapes are not decoded). `None` when the key is
+/// not there or has no value on its line. Works on half-typed YAML, like [`cursor`].
+pub fn sibling_value(text: &str, offset: usize, key: &str) -> Option<String> {
+    let at = cursor(text, offset)?;
+    let offset = floor_boundary(text, offset.min(text.len()));
+    let line_start = text[..offset].rfind(['\n', '\r']).map_or(0, |it| it + 1);
+    let line_end = text[offset..].find(['\n', '\r']).map_or(text.len(), |it| offset + it);
+    let starts_item = strip_markers(&text[line_start..offset]).1.is_some();
+    let own = strip_markers(&text[line_start..line_end]).2;
+    let lines = std::iter::once(own).chain(sibling_lines(text, line_start, line_end, at.column, starts_item));
+    lines.filter_map(split_key_value).find(|(found, _)| *found == key).map(|(_, value)| value)
+}
+
+/// `key: value` split, the value without a trailing comment or surrounding quotes; `None` without a value.
+fn split_key_value(rest: &str) -> Option<(&str, String)> {
+    let (key, value_offset) = split_key(rest)?;
+    let raw = rest[value_offset..].trim();
+    let value = match raw.chars().next() {
+        Some(quote @ ('"' | '\'')) => raw[1..].split(quote).next().unwrap_or_default(),
+        _ => raw.split(" #").next().unwrap_or_default().trim_end(),
+    };
+    (!value.is_empty()).then(|| (key, value.to_string()))
+}
+
 /// Keys at `column` in the same mapping as the cursor line (above and below it), sorted.
 fn siblings(text: &str, line_start: usize, line_end: usize, column: usize, starts_item: bool) -> Vec<String> {
+    let mut keys: Vec<String> = sibling_lines(text, line_start, line_end, column, starts_item)
+        .filter_map(|rest| parent_key(rest).map(String::from))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The `key: value` texts (markers and indentation stripped) of the lines at `column` in the same mapping as
+/// the cursor line, above it then below it.
+fn sibling_lines(
+    text: &str,
+    line_start: usize,
+    line_end: usize,
+    column: usize,
+    starts_item: bool,
+) -> impl Iterator<Item = &str> {
     let mut keys = Vec::new();
     let content = |line: &str| {
         let trimmed = line.trim();
@@ -214,7 +256,7 @@ fn siblings(text: &str, line_start: usize, line_end: usize, column: usize, start
         let indent = line.len() - line.trim_start_matches(' ').len();
         let (inner, dash, rest) = strip_markers(line);
         if inner == column && (indent == column || dash.is_some()) {
-            keys.extend(parent_key(rest).map(String::from));
+            keys.push(rest);
         }
         if indent < column {
             break;
@@ -227,12 +269,10 @@ fn siblings(text: &str, line_start: usize, line_end: usize, column: usize, start
             break;
         }
         if indent == column {
-            keys.extend(parent_key(line.trim_start()).map(String::from));
+            keys.push(line.trim_start());
         }
     }
-    keys.sort();
-    keys.dedup();
-    keys
+    keys.into_iter()
 }
 
 fn floor_boundary(text: &str, mut offset: usize) -> usize {

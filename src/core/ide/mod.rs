@@ -17,4 +17,5 @@ pub mod hover;
 pub mod markdown;
 pub mod navigation;
 pub mod outline;
+pub mod remote;
 pub mod scalar;

@@ -3,6 +3,7 @@
 //! See README.md.
 
 mod contract;
+mod hover;
 mod lsp;
 mod procfs;
 mod report;
@@ -41,6 +42,8 @@ usage: lsp-latency --server \"<command line>\" (--contract <file> | --generate-l
   --hanging-registry    point every `oci://` ref of the contract at a listener of this harness that
                         accepts connections and never answers (pair it with a long
                         `registry.timeoutMs` in --pacto-settings)
+  --hover LINE:COL      only time hovers at LINE:COL (1-based): the first apart from the others
+  --repeat N            hovers sent in the --hover mode (default 100)
 ";
 
 #[derive(Debug)]
@@ -64,6 +67,8 @@ struct Args {
     keep_temp: bool,
     pacto_settings: serde_json::Value,
     hanging_registry: bool,
+    hover: Option<(usize, usize)>,
+    repeat: usize,
 }
 
 fn main() -> ExitCode {
@@ -108,6 +113,8 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
         keep_temp: false,
         pacto_settings: serde_json::json!({}),
         hanging_registry: false,
+        hover: None,
+        repeat: 100,
     };
     let mut iter = raw.into_iter();
     while let Some(flag) = iter.next() {
@@ -143,6 +150,12 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
                 args.pacto_settings =
                     serde_json::from_str(&value()?).map_err(|e| format!("--pacto-settings takes JSON: {e}"))?
             }
+            "--hover" => {
+                let text = value()?;
+                let (line, column) = text.split_once(':').ok_or("--hover takes LINE:COL")?;
+                args.hover = Some((number(line.into())?.max(1), number(column.into())?.max(1)));
+            }
+            "--repeat" => args.repeat = number(value()?)?,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -237,6 +250,13 @@ fn run(args: &Args) -> Result<(), String> {
     let text = contract::with_modeline(&source, args.modeline.as_deref());
     if args.dump_contract {
         print!("{text}");
+        return Ok(());
+    }
+    if let Some(at) = args.hover {
+        let temp = temp_dir()?;
+        let report = hover::run_hover(args, &text, at, &temp);
+        let _ = std::fs::remove_dir_all(&temp);
+        print!("{}", report?);
         return Ok(());
     }
     let site = contract::edit_site(&text, args.edit_line)?;
