@@ -158,7 +158,12 @@ fn message(change: &Change) -> String {
         ChangeType::Removed => format!("[- {}]", value(&change.old)),
         ChangeType::Modified => format!("[{} → {}]", value(&change.old), value(&change.new)),
     };
-    format!("{} ({}): {} {values}", change.path, change.change_type.as_str(), change.reason)
+    let kind = change.change_type.as_str();
+    // Most reasons only repeat the path and the kind of change; those add nothing to the message.
+    match change.reason == format!("{} {kind}", change.path) {
+        true => format!("{} ({kind}) {values}", change.path),
+        false => format!("{} ({kind}): {} {values}", change.path, change.reason),
+    }
 }
 
 /// A value as the message shows it: strings bare, anything else as compact JSON, both excerpted.
