@@ -223,3 +223,144 @@ fn golden_migrations() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+// The command line.
+
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pacto-lsp"))
+        .args(args)
+        .current_dir(dir)
+        .env("PACTO_TODAY", "2026-11-22")
+        .output()
+        .unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (output.status.code().unwrap(), text(output.stdout), text(output.stderr))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        match entry.file_type().unwrap().is_dir() {
+            true => copy_dir(&entry.path(), &to.join(entry.file_name())),
+            false => drop(std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap()),
+        }
+    }
+}
+
+fn payments_api() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/payments-api"), &temp.path().join("payments-api"));
+    temp
+}
+
+#[test]
+fn cli_prints_a_unified_diff_and_writes_nothing() {
+    let temp = payments_api();
+    let before = std::fs::read_to_string(temp.path().join("payments-api/pacto.yaml")).unwrap();
+    let (code, out, err) = run_in(temp.path(), &["migrate", "payments-api", "--to", "2.0"]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    assert!(out.starts_with("payments-api/pacto.yaml: migrates to pactoVersion 2.0\n  dropped (kept as comments): service.image, interfaces[0].port, interfaces[1].port, interfaces[3].port, runtime.lifecycle, runtime.health.initialDelaySeconds, scaling\n"), "{out}");
+    assert!(
+        out.contains("--- a/payments-api/pacto.yaml\n+++ b/payments-api/pacto.yaml\n@@ -1,5 +1,5 @@\n # The contract"),
+        "{out}"
+    );
+    assert!(out.contains("-pactoVersion: \"1.1\"\n+pactoVersion: \"2.0\"\n"), "{out}");
+    assert!(
+        out.contains("--- /dev/null\n+++ b/payments-api/interfaces/admin.openapi.yaml\n@@ -0,0 +1,7 @@\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("would migrate 1 of 1 contract to pactoVersion 2.0; 0 already there; 0 cannot be migrated\n")
+    );
+    assert_eq!(std::fs::read_to_string(temp.path().join("payments-api/pacto.yaml")).unwrap(), before);
+    assert!(!temp.path().join("payments-api/interfaces/admin.openapi.yaml").exists());
+}
+
+#[test]
+fn cli_write_migrates_once_and_the_result_checks_clean() {
+    let temp = payments_api();
+    let (code, out, _) = run_in(temp.path(), &["migrate", "payments-api", "--to", "2.0", "--write"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "  created payments-api/interfaces/ledger.grpc.yaml\n  created payments-api/interfaces/admin.openapi.yaml\n"
+        ),
+        "{out}"
+    );
+    let written = std::fs::read_to_string(temp.path().join("payments-api/pacto.yaml")).unwrap();
+    let golden = std::fs::read_to_string(root().join("tests/fixtures/migrate/payments-api/after.yaml")).unwrap();
+    assert_eq!(written, golden);
+    let descriptor = std::fs::read_to_string(temp.path().join("payments-api/interfaces/ledger.grpc.yaml")).unwrap();
+    assert!(descriptor.contains("proto: \"interfaces/ledger.proto\"\n"));
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(temp.path().join("payments-api"))
+        .unwrap()
+        .map(|it| it.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(names.iter().all(|it| !it.starts_with('.')), "{names:?}");
+    let (code, out, _) = run_in(temp.path(), &["check", "payments-api"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = run_in(temp.path(), &["migrate", "payments-api", "--to", "2.0", "--write"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "payments-api/pacto.yaml: already pactoVersion 2.0\nmigrated 0 of 1 contract to pactoVersion 2.0; 1 already there; 0 cannot be migrated\n"
+    );
+}
+
+#[test]
+fn cli_refuses_invalid_contracts_and_never_overwrites_files() {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/broken-api"), &temp.path().join("broken"));
+    let (code, out, _) = run_in(temp.path(), &["migrate", "broken", "--to", "2.0", "--write"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("broken/pacto.yaml: cannot be migrated: it has errors; fix them first\n"), "{out}");
+    assert!(out.contains("error[PORT_REQUIRED]"), "{out}");
+    let original = std::fs::read_to_string(root().join("examples/broken-api/pacto.yaml")).unwrap();
+    assert_eq!(std::fs::read_to_string(temp.path().join("broken/pacto.yaml")).unwrap(), original);
+
+    let temp = payments_api();
+    std::fs::write(temp.path().join("payments-api/interfaces/admin.openapi.yaml"), "mine\n").unwrap();
+    let (code, out, _) = run_in(temp.path(), &["migrate", "payments-api", "--to", "2.0", "--write"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("cannot be migrated: `interfaces/admin.openapi.yaml` already exists in the bundle"), "{out}");
+    let text = std::fs::read_to_string(temp.path().join("payments-api/interfaces/admin.openapi.yaml")).unwrap();
+    assert_eq!(text, "mine\n");
+    assert!(!temp.path().join("payments-api/interfaces/ledger.grpc.yaml").exists());
+}
+
+#[test]
+fn cli_walks_a_repository_of_contracts() {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/payments-api"), &temp.path().join("services/payments"));
+    copy_dir(&root().join("tests/fixtures/migrate/readiness-1.2"), &temp.path().join("services/deep/readiness"));
+    std::fs::rename(
+        temp.path().join("services/deep/readiness/before.yaml"),
+        temp.path().join("services/deep/readiness/pacto.yaml"),
+    )
+    .unwrap();
+    copy_dir(&root().join("examples/payments-api"), &temp.path().join(".hidden/skipped"));
+    let (code, out, _) = run_in(temp.path(), &["migrate", "--to", "1.2"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("services/deep/readiness/pacto.yaml: migrates to pactoVersion 1.2\n"), "{out}");
+    assert!(out.contains("services/payments/pacto.yaml: migrates to pactoVersion 1.2\n"), "{out}");
+    assert!(!out.contains(".hidden"), "{out}");
+    assert!(
+        out.ends_with("would migrate 2 of 2 contracts to pactoVersion 1.2; 0 already there; 0 cannot be migrated\n")
+    );
+}
+
+#[test]
+fn cli_usage_errors() {
+    let temp = tempfile::tempdir().unwrap();
+    for (args, message) in [
+        (&["migrate", "."][..], "error: `--to 1.2` or `--to 2.0` is required\n"),
+        (&["migrate", ".", "--to", "3.0"][..], "error: `--to 3.0`: the target is `1.2` or `2.0`\n"),
+        (&["migrate", "missing", "--to", "2.0"][..], "error: missing: no such file or folder\n"),
+        (&["migrate", ".", "--to", "2.0"][..], "error: .: no pacto.yaml in this folder or below it\n"),
+    ] {
+        let (code, out, err) = run_in(temp.path(), args);
+        assert_eq!((code, out.as_str(), err.as_str()), (2, "", message), "{args:?}");
+    }
+}
