@@ -9,12 +9,16 @@
 
 use std::path::{Path, PathBuf};
 
+mod support;
+
 use pacto_lsp::core::bundle::BundleRef;
 use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
 use pacto_lsp::core::date;
 use pacto_lsp::core::finding::Severity;
 use pacto_lsp::core::migrate::{self, Migration};
 use pacto_lsp::core::schema::SchemaVersion;
+use serde_json::{Value, json};
+use support::lsp::{Server, copy_dir, file_uri};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -78,6 +82,10 @@ fn valid_contracts_migrate_to_valid_contracts() {
             let label = format!("{} to {}", dir.display(), target.as_str());
             let (migration, after) = migrate_and_check(&text, &bundle, target, &label);
             assert!(!migration.is_empty(), "{label}");
+            // Sorted, disjoint edits, no two at one offset (their order would be unspecified in an editor).
+            for pair in migration.edits.windows(2) {
+                assert!(pair[0].0.end <= pair[1].0.start && pair[0].0.start < pair[1].0.start, "{label}");
+            }
             // Migrating the result again changes nothing.
             let again = migrate::migrate(&after, target).unwrap();
             assert!(again.is_empty(), "{label}: {again:?}");
@@ -237,17 +245,6 @@ fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     (output.status.code().unwrap(), text(output.stdout), text(output.stderr))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        match entry.file_type().unwrap().is_dir() {
-            true => copy_dir(&entry.path(), &to.join(entry.file_name())),
-            false => drop(std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap()),
-        }
-    }
-}
-
 fn payments_api() -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
     copy_dir(&root().join("examples/payments-api"), &temp.path().join("payments-api"));
@@ -363,4 +360,127 @@ fn cli_usage_errors() {
         let (code, out, err) = run_in(temp.path(), args);
         assert_eq!((code, out.as_str(), err.as_str()), (2, "", message), "{args:?}");
     }
+}
+
+// The code actions, over stdio.
+
+/// The client's side of a `documentChanges` edit: files created and written, the contract's edits
+/// sent as one change each, last first (so earlier ranges stay valid).
+fn apply_document_changes(server: &mut Server, uri: &str, changes: &[Value], version: i64) {
+    for change in changes {
+        if change["kind"] == "create" {
+            continue;
+        }
+        let target = change["textDocument"]["uri"].as_str().unwrap();
+        if target == uri {
+            assert_eq!(change["textDocument"]["version"], version - 1);
+            let mut edits = change["edits"].as_array().unwrap().clone();
+            edits.reverse();
+            let edits: Vec<Value> =
+                edits.iter().map(|it| json!({"range": it["range"], "text": it["newText"]})).collect();
+            server.change(uri, version, Value::Array(edits));
+        } else {
+            let path = target.strip_prefix("file://").unwrap();
+            assert!(!Path::new(path).exists(), "{path} is created, never overwritten");
+            std::fs::write(path, change["edits"][0]["newText"].as_str().unwrap()).unwrap();
+        }
+    }
+}
+
+/// Applies LSP edits (ASCII text, so characters are bytes) to a string.
+fn apply_locally(text: &str, edits: &[Value]) -> String {
+    let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
+    let offset =
+        |at: &Value| starts[at["line"].as_u64().unwrap() as usize] + at["character"].as_u64().unwrap() as usize;
+    let mut out = text.to_string();
+    for edit in edits.iter().rev() {
+        let range = offset(&edit["range"]["start"])..offset(&edit["range"]["end"]);
+        out.replace_range(range, edit["newText"].as_str().unwrap());
+    }
+    out
+}
+
+fn source_actions(server: &mut Server, uri: &str, only: &str) -> Vec<Value> {
+    let params = json!({
+        "textDocument": {"uri": uri},
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+        "context": {"diagnostics": [], "only": [only]}
+    });
+    server.request("textDocument/codeAction", params).unwrap().as_array().unwrap().clone()
+}
+
+#[test]
+fn code_actions_migrate_over_stdio_and_create_the_spec_files() {
+    let temp = payments_api();
+    let file = temp.path().join("payments-api/pacto.yaml");
+    let uri = file_uri(&file);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut server = Server::start_with_env(&[("PACTO_TODAY", "2026-11-22")]);
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri, &text, 1);
+    server.diagnostics(&uri, 1);
+    let actions = source_actions(&mut server, &uri, "source");
+    let titles: Vec<&str> = actions.iter().filter_map(|it| it["title"].as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Upgrade readiness to 1.2",
+            "Migrate to pactoVersion 2.0 (keeps as comments: service.image, interfaces[].port, runtime.lifecycle, runtime.health.initialDelaySeconds, scaling; creates interfaces/ledger.grpc.yaml, interfaces/admin.openapi.yaml)"
+        ]
+    );
+    assert!(actions.iter().all(|it| it["kind"] == "source.migrate.pacto"));
+    // Asking for the migration kind alone, or for quick fixes only.
+    assert_eq!(source_actions(&mut server, &uri, "source.migrate").len(), 2);
+    assert_eq!(source_actions(&mut server, &uri, "quickfix").len(), 0);
+
+    let changes = actions[1]["edit"]["documentChanges"].as_array().unwrap().clone();
+    let kinds: Vec<String> = changes
+        .iter()
+        .map(|it| match it["kind"].as_str() {
+            Some(kind) => format!("{kind} {}", it["uri"].as_str().unwrap().rsplit('/').next().unwrap()),
+            None => format!("edit {}", it["textDocument"]["uri"].as_str().unwrap().rsplit('/').next().unwrap()),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "create ledger.grpc.yaml",
+            "edit ledger.grpc.yaml",
+            "create admin.openapi.yaml",
+            "edit admin.openapi.yaml",
+            "edit pacto.yaml"
+        ]
+    );
+    assert_eq!(changes[0]["options"], json!({"overwrite": false, "ignoreIfExists": false}));
+    apply_document_changes(&mut server, &uri, &changes, 2);
+    let diagnostics = server.diagnostics(&uri, 2);
+    let errors: Vec<&Value> = diagnostics.iter().filter(|it| it["severity"] == 1).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The same text as the command line writes; and nothing more to migrate.
+    let golden = std::fs::read_to_string(root().join("tests/fixtures/migrate/payments-api/after.yaml")).unwrap();
+    assert_eq!(apply_locally(&text, changes.last().unwrap()["edits"].as_array().unwrap()), golden);
+    let result =
+        server.request("workspace/executeCommand", json!({"command": "pacto.validate", "arguments": [uri]})).unwrap();
+    assert_eq!(result["valid"], true, "{result:#}");
+    assert!(source_actions(&mut server, &uri, "source.migrate").is_empty());
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn a_migration_that_would_overwrite_a_file_is_disabled() {
+    let temp = payments_api();
+    std::fs::write(temp.path().join("payments-api/interfaces/admin.openapi.yaml"), "mine\n").unwrap();
+    let file = temp.path().join("payments-api/pacto.yaml");
+    let uri = file_uri(&file);
+    let mut server = Server::start();
+    server.initialize(json!({}), Value::Null);
+    server.open(&uri, &std::fs::read_to_string(&file).unwrap(), 1);
+    server.diagnostics(&uri, 1);
+    let actions = source_actions(&mut server, &uri, "source.migrate.pacto");
+    assert_eq!(
+        actions[1]["disabled"]["reason"],
+        "`interfaces/admin.openapi.yaml` already exists in the bundle; run `pacto-lsp migrate --to 2.0 --write` instead"
+    );
+    assert_eq!(actions[0]["disabled"], Value::Null);
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
 }

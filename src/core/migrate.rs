@@ -211,7 +211,20 @@ impl<'d, 'a> Work<'d, 'a> {
     }
 
     fn finish(mut self) -> Result<Migration, String> {
+        // A stable sort: insertions at one offset keep the order they were made in, then merge into one
+        // edit (with the replacement that may start there), so no two edits start at the same offset.
         self.migration.edits.sort_by_key(|(range, _)| (range.start, range.end));
+        let mut merged: Vec<(Range<usize>, String)> = Vec::with_capacity(self.migration.edits.len());
+        for (range, text) in std::mem::take(&mut self.migration.edits) {
+            match merged.last_mut() {
+                Some((last, inserted)) if last.is_empty() && last.start == range.start => {
+                    inserted.push_str(&text);
+                    last.end = range.end;
+                }
+                _ => merged.push((range, text)),
+            }
+        }
+        self.migration.edits = merged;
         for pair in self.migration.edits.windows(2) {
             if pair[1].0.start < pair[0].0.end {
                 return Err("the contract's layout is too unusual to migrate (two changes overlap)".into());
