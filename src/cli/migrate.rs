@@ -105,7 +105,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             Long("write") => write = true,
             Value(value) => paths.push(PathBuf::from(value)),
             other => {
-                return Err(format!("{}; usage: pacto-lsp migrate [DIR...] --to 1.2|2.0 [--write]", other.unexpected()));
+                return Err(format!(
+                    "{}; usage: pacto-lsp migrate [DIR...] --to 1.2|2.0 [--write]",
+                    other.unexpected()
+                ));
             }
         }
     }
