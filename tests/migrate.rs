@@ -484,3 +484,50 @@ fn a_migration_that_would_overwrite_a_file_is_disabled() {
     assert_eq!(actions[0]["disabled"], Value::Null);
     assert_eq!(server.shutdown_and_exit().code(), Some(0));
 }
+
+// Diff rules for 2.0 and across the format change.
+
+fn diff_dir(dir: &Path, old: &str, new: &str) -> (String, String, pacto_lsp::core::diff::Diff) {
+    let old_text = std::fs::read_to_string(dir.join(old)).unwrap();
+    let new_text = std::fs::read_to_string(dir.join(new)).unwrap();
+    let (bundle, _) = pacto_lsp::fs::local(dir, &root());
+    let result = pacto_lsp::core::diff::diff(
+        &pacto_lsp::core::diff::Version { text: &old_text, bundle: Some(&*bundle.files) },
+        &pacto_lsp::core::diff::Version { text: &new_text, bundle: Some(&*bundle.files) },
+    );
+    (old_text, new_text, result)
+}
+
+#[test]
+fn a_migration_diffs_as_a_format_change_only() {
+    use pacto_lsp::core::diff::Classification;
+    let dir = root().join("tests/fixtures/migrate/upstream-migration-guide");
+    let (_, _, result) = diff_dir(&dir, "before.yaml", "after.yaml");
+    assert_eq!(result.changes.len(), 1, "{:#?}", result.changes);
+    let change = &result.changes[0];
+    assert_eq!((change.path.as_str(), change.classification), ("pactoVersion", Classification::NonBreaking));
+    assert_eq!(
+        change.reason,
+        "the contract format changed from 1.1 to 2.0: the old version is compared in the 2.0 shape (runtime.workload and runtime.state as workload and state, health and metrics as capabilities, contract as ref); 2.0 has no place for service.image, runtime.lifecycle, interfaces[].port, scaling, so they are not compared"
+    );
+    // Back from 2.0 to 1.1 nothing is reshaped: every moved field is a change.
+    let (_, _, back) = diff_dir(&dir, "after.yaml", "before.yaml");
+    assert!(back.changes.iter().any(|it| it.path == "runtime.workload"), "{:#?}", back.changes);
+}
+
+#[test]
+fn capabilities_compare_as_a_set_and_removals_point_at_the_old_item() {
+    use pacto_lsp::core::diff::{ChangeType, Side};
+    let dir = root().join("tests/fixtures/diff/v2-capabilities-set");
+    let (old_text, new_text, result) = diff_dir(&dir, "old/pacto.yaml", "new/pacto.yaml");
+    let summary: Vec<(&str, ChangeType)> = result.changes.iter().map(|it| (it.path.as_str(), it.change_type)).collect();
+    // The reordered metrics capability (keys in another order too) is not a change.
+    assert_eq!(
+        summary,
+        [("capabilities[health]", ChangeType::Removed), ("capabilities[extension:acme.com/backup]", ChangeType::Added)]
+    );
+    assert_eq!(result.changes[0].side, Side::Old);
+    assert_eq!(&old_text[result.changes[0].span.clone()], "type");
+    assert_eq!(&new_text[result.changes[1].span.clone()], "type");
+    assert_eq!(new_text[..result.changes[1].span.start].matches('\n').count(), 21);
+}

@@ -15,7 +15,7 @@ use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contra
 use crate::core::bundle::{BundleRef, CONTRACT_FILE, FileRead};
 use crate::core::check::{Analysis, Environment, Options, analyze};
 use crate::core::finding::Severity;
-use crate::core::migrate::{self, Migration};
+use crate::core::migrate;
 use crate::core::schema::SchemaVersion;
 use crate::core::text::LineIndex;
 use crate::fs::{self, FileKey, Loader};

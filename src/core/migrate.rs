@@ -217,7 +217,7 @@ impl<'d, 'a> Work<'d, 'a> {
         let mut merged: Vec<(Range<usize>, String)> = Vec::with_capacity(self.migration.edits.len());
         for (range, text) in std::mem::take(&mut self.migration.edits) {
             match merged.last_mut() {
-                Some((last, inserted)) if last.is_empty() && last.start == range.start => {
+                Some((last, inserted)) if last.start == last.end && last.start == range.start => {
                     inserted.push_str(&text);
                     last.end = range.end;
                 }
