@@ -467,10 +467,8 @@ impl<'d, 'a> Work<'d, 'a> {
             let key = doc.tree.key_text(entry.key).unwrap_or("");
             // Each moved part is a top-level section now: a blank line sets it apart, as upstream writes them.
             let blank = format!("{nl}{nl}");
-            if !out.is_empty()
-                && !out.ends_with(&blank)
-                && !(capabilities_written && matches!(key, "health" | "metrics"))
-            {
+            let folded = capabilities_written && matches!(key, "health" | "metrics");
+            if !out.is_empty() && !out.ends_with(&blank) && !folded {
                 out.push_str(nl);
             }
             match key {
