@@ -1,10 +1,11 @@
-//! The command line: `pacto-lsp check`, `init`, `pack`, `diff`, `push`, `pull`, `login`, `logout`, `--version`, `--help`.
+//! The command line: `pacto-lsp check`, `init`, `pack`, `diff`, `migrate`, `push`, `pull`, `login`, `logout`, `--version`, `--help`.
 //!
 //! Output goes to the writers passed in, so tests can capture it; `main` passes stdout/stderr.
 
 mod check;
 mod diff;
 mod init;
+mod migrate;
 mod oci;
 mod online;
 mod pack;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 pub use check::check;
 pub use diff::diff;
 pub use init::init;
+pub use migrate::migrate;
 use oci::pull_archive;
 pub use oci::{login, logout, pull, push};
 pub use pack::pack;
@@ -71,6 +73,12 @@ Usage:
                                        classify the changes from OLD to NEW (bundle folders,
                                        pacto.yaml files, .tar.gz or oci:// refs); exit 1 when a change
                                        is BREAKING
+  pacto-lsp migrate [DIR...] --to 1.2|2.0 [--write]
+                                       rewrite contracts (each DIR's pacto.yaml, else every bundle
+                                       below DIR; default .) to pactoVersion 1.2 or 2.0: prints a
+                                       unified diff, the new spec files and the dropped fields;
+                                       --write writes them (never overwriting a file); exit 1 when a
+                                       contract cannot be migrated
   pacto-lsp push oci://REG/REPO[:TAG] [-p DIR] [--force] [--plain-http [HOST]] [--timeout MS]
                                        validate, pack and push DIR (default .); the tag defaults to
                                        service.version; an existing tag is kept unless --force
@@ -121,6 +129,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         "init" => init(&args[1..], out, err),
         "pack" => pack(&args[1..], out, err),
         "diff" => diff(&args[1..], out, err),
+        "migrate" => migrate(&args[1..], out, err),
         "push" => push(&args[1..], out, err),
         "pull" => pull(&args[1..], out, err),
         "login" => login(&args[1..], &mut std::io::stdin().lock(), out, err),

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod finding;
 pub mod ide;
 pub mod memo;
+pub mod migrate;
 pub mod model;
 pub mod ociref;
 pub mod path;

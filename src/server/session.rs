@@ -28,6 +28,8 @@ pub struct ClientFlags {
     pub snippets: bool,
     /// The client shows `$/progress` for tokens the server creates.
     pub work_done_progress: bool,
+    /// The client applies `CreateFile` operations in workspace edits (migrations create spec files).
+    pub create_files: bool,
 }
 
 pub struct Session {

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Change, ChangeType, Side, Version, files, openapi, rules, schema};
+use super::{Change, ChangeType, Side, Version, files, format, openapi, rules, schema};
 use crate::core::bundle::BundleFiles;
 use crate::core::finding::{Anchor, locate};
 use crate::core::path::Path;
@@ -63,9 +63,15 @@ pub(super) fn compare(old: &Version<'_>, new: &Version<'_>) -> Vec<Change> {
     let (old_json, new_json) = (std::mem::take(&mut walker.old.json), std::mem::take(&mut walker.new.json));
     let at = At { old: Some(Path::root()), new: Some(Path::root()) };
     let empty = Map::new();
-    let old_map = old_json.as_object().unwrap_or(&empty);
+    // A 1.x version against a 2.0 one: the old version is read in the 2.0 shape, so moved fields
+    // compare at their new place and fields 2.0 has no place for are not reported one by one.
+    let upgraded = format::upgrade(&old_json, &new_json);
+    let old_map = upgraded.as_ref().unwrap_or(&old_json).as_object().unwrap_or(&empty);
     let new_map = new_json.as_object().unwrap_or(&empty);
     walker.object("", "", old_map, new_map, &at);
+    if upgraded.is_some() {
+        format::explain(&mut walker.changes, &old_json);
+    }
     walker.changes
 }
 
@@ -235,7 +241,8 @@ impl<'a> Walker<'a> {
             "configurations.values" => self.values(path, old, new, at),
             "policies" => self.keyed(path, rule, old, new, at, policy_key, Items::Fields),
             "dependencies" => self.keyed(path, rule, old, new, at, by_name_or_ref, Items::Fields),
-            "readiness.checks" => self.keyed(path, rule, old, new, at, by_id, Items::Whole),
+            "readiness.checks" | "readiness.claims" => self.keyed(path, rule, old, new, at, by_id, Items::Whole),
+            "capabilities" => self.set(path, rule, old, new, at),
             "scaling" => self.scaling(path, old, new, at),
             "readiness" => self.block(path, rule, old, new, at),
             _ => self.generic(path, rule, old, new, at),
@@ -327,12 +334,46 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A list compared as a set (`capabilities`): an item that is not in the other version, whatever its
+    /// position, is removed or added; shown by its type (and an extension's ref).
+    fn set(&mut self, path: &str, rule: &str, old: Option<&Value>, new: Option<&Value>, at: &At) {
+        let items = |list: Option<&Value>| match present(list) {
+            Some(Value::Array(items)) => items.iter().map(canonical).collect::<Vec<String>>(),
+            _ => Vec::new(),
+        };
+        let (old_items, new_items) = (items(old), items(new));
+        let label = |item: Option<&Value>, index: usize| {
+            let item = item.unwrap_or(&Value::Null);
+            let kind = scalar_text(item.get("type")).unwrap_or_else(|| index.to_string());
+            match scalar_text(item.get("ref")) {
+                Some(reference) => format!("{kind}:{reference}"),
+                None => kind,
+            }
+        };
+        for (index, item) in old_items.iter().enumerate() {
+            if !new_items.contains(item) {
+                let name = label(old.and_then(|it| it.get(index)), index);
+                let item_at = At { old: at.old.as_ref().map(|it| it.index(index)), new: None };
+                self.named(&format!("{path}[{name}]"), rule, ChangeType::Removed, &name, &item_at);
+            }
+        }
+        for (index, item) in new_items.iter().enumerate() {
+            if !old_items.contains(item) {
+                let name = label(new.and_then(|it| it.get(index)), index);
+                let item_at = At { old: None, new: at.new.as_ref().map(|it| it.index(index)) };
+                self.named(&format!("{path}[{name}]"), rule, ChangeType::Added, &name, &item_at);
+            }
+        }
+    }
+
     /// Two matched list items: field by field, then the files they reference.
     fn item(&mut self, path: &str, rule: &str, old: &Value, new: &Value, at: &At) {
         if let (Value::Object(a), Value::Object(b)) = (old, new) {
             self.object(path, rule, a, b, at);
         }
         let field = match rule {
+            // 2.0 names an interface's spec `ref`; 1.x its `contract`.
+            "interfaces" if old.get("ref").is_some() && new.get("ref").is_some() => "ref",
             "interfaces" => "contract",
             "configurations" | "policies" => "schema",
             _ => return,
@@ -350,10 +391,26 @@ impl<'a> Walker<'a> {
             return;
         };
         match field {
-            "contract" => openapi::compare(self, &old_doc, &new_doc, &file_at),
+            "contract" | "ref" => openapi::compare(self, &old_doc, &new_doc, &file_at),
             _ => schema::compare(self, &old_doc, &new_doc, &file_at),
         }
     }
+}
+
+/// A value as text with every mapping's keys sorted, so equal items compare equal whatever their key order.
+fn canonical(value: &Value) -> String {
+    fn sorted(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                Value::Object(entries.into_iter().map(|(key, it)| (key.clone(), sorted(it))).collect())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(value).to_string()
 }
 
 /// One item of a keyed list.

@@ -6,6 +6,7 @@
 
 mod contract;
 mod files;
+mod format;
 mod openapi;
 mod rules;
 mod schema;

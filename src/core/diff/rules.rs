@@ -1,5 +1,5 @@
 //! The rule table: (rule, change type) → classification, upstream's era-B table (`upstream-facts.md`
-//! §D.1 as amended by §D.2). A change no row lists is POTENTIAL_BREAKING.
+//! §D.1 as amended by §D.2), plus the 2.0 rows of §D.3. A change no row lists is POTENTIAL_BREAKING.
 
 use super::{ChangeType, Classification};
 
@@ -113,6 +113,23 @@ pub const RULES: &[Rule] = &[
     rule("readiness.checks", Added, NonBreaking),
     rule("readiness.checks", Modified, NonBreaking),
     rule("readiness.checks", Removed, NonBreaking),
+    // pactoVersion 2.0 (§D.3): the top-level `workload` and `state`, interface spec refs,
+    // capabilities compared as a set, readiness claims.
+    rule("interfaces.ref", Modified, PotentialBreaking),
+    rule("workload", Added, NonBreaking),
+    rule("workload", Modified, Breaking),
+    rule("workload", Removed, NonBreaking),
+    rule("state.type", Modified, Breaking),
+    rule("state.persistence.scope", Modified, Breaking),
+    rule("state.persistence.durability", Modified, Breaking),
+    rule("state.dataCriticality", Added, NonBreaking),
+    rule("state.dataCriticality", Modified, PotentialBreaking),
+    rule("state.dataCriticality", Removed, NonBreaking),
+    rule("capabilities", Added, NonBreaking),
+    rule("capabilities", Removed, PotentialBreaking),
+    rule("readiness.claims", Added, NonBreaking),
+    rule("readiness.claims", Modified, NonBreaking),
+    rule("readiness.claims", Removed, NonBreaking),
     rule("openapi.paths", Added, NonBreaking),
     rule("openapi.paths", Removed, Breaking),
     rule("openapi.methods", Added, NonBreaking),

@@ -55,6 +55,7 @@ pub fn actions(text: &str, analysis: &Analysis, range: Range<usize>, today: Date
         }
     }
     out.extend(source_actions(text, tree, analysis, today));
+    out.extend(super::migrate::migrations(text, analysis).into_iter().map(|it| it.action));
     out
 }
 

@@ -15,6 +15,7 @@ pub mod cursor;
 pub mod describe;
 pub mod hover;
 pub mod markdown;
+pub mod migrate;
 pub mod navigation;
 pub mod outline;
 pub mod remote;

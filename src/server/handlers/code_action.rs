@@ -1,4 +1,4 @@
-//! `textDocument/codeAction`: quick fixes attached to the diagnostics they fix, and source actions. "Pin to
+//! `textDocument/codeAction`: quick fixes attached to the diagnostics they fix, source actions and migrations. "Pin to
 //! digest" on a `TAG_NOT_DIGEST` ref asks the registry for the tag's manifest digest (within the registry
 //! timeout) and is not offered when the registry cannot say.
 
@@ -10,13 +10,16 @@ use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse, TextEdit, Uri, WorkspaceEdit,
 };
 
+use crate::core::bundle::FileRead;
 use crate::core::ide::actions::{self, Action, ActionKind, PinWanted};
+use crate::core::ide::migrate;
+use crate::fs::{FileKey, gate};
 use crate::server::backend::blocking;
 use crate::server::convert::{self, Encoding};
 use crate::server::diagnostics::to_diagnostic;
 use crate::server::document::Analyzed;
 use crate::server::remote_ide;
-use crate::server::session::{Session, today};
+use crate::server::session::{Session, file_path, today};
 
 /// The actions the document alone gives, and the refs "Pin to digest" could pin.
 struct Local {
@@ -75,6 +78,8 @@ fn local(session: &Session, params: CodeActionParams) -> Option<Local> {
             res.push(to_lsp(&uri, &analyzed, encoding, action));
         }
     }
+    let creates_files = session.flags().create_files;
+    migrations(&mut res, &uri, &analyzed, encoding, only, creates_files);
     let pins = match wanted(&CodeActionKind::QUICKFIX) {
         true => actions::pins_wanted(&analyzed.analysis, range),
         false => Vec::new(),
@@ -112,5 +117,90 @@ fn kind_of(kind: ActionKind) -> CodeActionKind {
     match kind {
         ActionKind::QuickFix => CodeActionKind::QUICKFIX,
         ActionKind::Source => CodeActionKind::SOURCE,
+    }
+}
+
+/// The migrations (`core::ide::migrate`) replace their plain versions in `res`: kind
+/// `source.migrate.pacto`, with the spec files they need created through `documentChanges`. When
+/// the files cannot be created (no client support, not a local file, a different file already
+/// there), the action is shown disabled with the reason.
+fn migrations(
+    res: &mut Vec<CodeActionOrCommand>,
+    uri: &Uri,
+    analyzed: &Analyzed,
+    encoding: Encoding,
+    only: Option<&[CodeActionKind]>,
+    creates_files: bool,
+) {
+    use tower_lsp_server::ls_types::{
+        CodeActionDisabled, CreateFile, CreateFileOptions, DocumentChangeOperation, DocumentChanges, OneOf,
+        OptionalVersionedTextDocumentIdentifier, ResourceOp, TextDocumentEdit,
+    };
+    let offered = migrate::migrations(&analyzed.text, &analyzed.analysis);
+    res.retain(|it| !matches!(it, CodeActionOrCommand::CodeAction(action) if offered.iter().any(|m| m.action.title == action.title)));
+    let kind = CodeActionKind::new("source.migrate.pacto");
+    if only.is_some_and(|kinds| !kinds.iter().any(|it| kind.as_str().starts_with(it.as_str()))) {
+        return;
+    }
+    let root = file_path(uri).and_then(|it| it.parent().map(std::path::Path::to_path_buf));
+    for migration in offered {
+        let (text, lines) = (&analyzed.text, &analyzed.lines);
+        let mut operations = Vec::new();
+        let mut disabled = None;
+        for file in &migration.new_files {
+            let target = root.as_ref().map(|it| (it.join(&file.path), FileKey::in_bundle(it, &file.path)));
+            let reason = match (&target, creates_files) {
+                (None, _) => Some("it creates spec files, and this document is not a local file".to_string()),
+                (Some(_), false) => Some("it creates spec files, which this editor cannot do".to_string()),
+                (Some((_, key)), true) => match gate::read(key) {
+                    FileRead::Missing => None,
+                    FileRead::File(bytes) if *bytes == *file.content.as_bytes() => continue,
+                    _ => Some(format!("`{}` already exists in the bundle", file.path)),
+                },
+            };
+            let file_uri = target.and_then(|(path, _)| Uri::from_file_path(path));
+            match (reason, file_uri) {
+                (None, Some(file_uri)) => {
+                    let options = CreateFileOptions { overwrite: Some(false), ignore_if_exists: Some(false) };
+                    operations.push(DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                        uri: file_uri.clone(),
+                        options: Some(options),
+                        annotation_id: None,
+                    })));
+                    operations.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier { uri: file_uri, version: None },
+                        edits: vec![OneOf::Left(TextEdit {
+                            range: Default::default(),
+                            new_text: file.content.clone(),
+                        })],
+                    }));
+                }
+                (reason, _) => {
+                    let reason = reason.unwrap_or_else(|| "a spec file has no local path".to_string());
+                    let command = format!("pacto-lsp migrate --to {} --write", migration.target.as_str());
+                    disabled = Some(CodeActionDisabled { reason: format!("{reason}; run `{command}` instead") });
+                }
+            }
+        }
+        let edits = migration.action.edits.iter().map(|(span, new_text)| {
+            OneOf::Left(TextEdit { range: convert::range(text, lines, span, encoding), new_text: new_text.clone() })
+        });
+        operations.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri: uri.clone(),
+                version: Some(analyzed.version),
+            },
+            edits: edits.collect(),
+        }));
+        res.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: migration.action.title,
+            kind: Some(kind.clone()),
+            edit: Some(WorkspaceEdit {
+                document_changes: Some(DocumentChanges::Operations(operations)),
+                ..WorkspaceEdit::default()
+            }),
+            disabled,
+            ..CodeAction::default()
+        }));
     }
 }

@@ -8,9 +8,9 @@ use tower_lsp_server::ls_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CodeLensOptions, CompletionOptions,
     ConfigurationItem, DidChangeWatchedFilesRegistrationOptions, DocumentLinkOptions, ExecuteCommandOptions,
     FileSystemWatcher, FoldingRangeProviderCapability, GlobPattern, HoverProviderCapability, InitializeParams,
-    InitializeResult, OneOf, Registration, RenameOptions, SaveOptions, SelectionRangeProviderCapability,
-    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
+    InitializeResult, OneOf, Registration, RenameOptions, ResourceOperationKind, SaveOptions,
+    SelectionRangeProviderCapability, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
 };
 
 use crate::server::convert::Encoding;
@@ -42,6 +42,10 @@ pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResu
             .and_then(|it| it.snippet_support)
             .unwrap_or(false),
         work_done_progress: capabilities.window.as_ref().and_then(|it| it.work_done_progress).unwrap_or(false),
+        create_files: workspace
+            .and_then(|it| it.workspace_edit.as_ref())
+            .and_then(|it| it.resource_operations.as_ref())
+            .is_some_and(|operations| operations.contains(&ResourceOperationKind::Create)),
     };
     let _ = session.flags.set(flags);
     let mut folders: Vec<std::path::PathBuf> =
