@@ -61,6 +61,10 @@ describe('the journey in real VS Code (code-server + Chromium)', { timeout: 300_
     if (run.failed) {
       mkdirSync(FAILURES, { recursive: true });
       await run.page?.screenshot({ path: join(FAILURES, 'failure.png') }).catch(() => {});
+      const notifications = (await run.page?.locator('.notification-list-item-message').allInnerTexts().catch(() => [])) ?? [];
+      for (const text of notifications) {
+        console.log(`# notification: ${text}`);
+      }
       writeFileSync(join(FAILURES, 'code-server.log'), run.log);
       console.log(`# the last screen and code-server's log are in ${FAILURES}`);
     }
@@ -79,6 +83,8 @@ describe('the journey in real VS Code (code-server + Chromium)', { timeout: 300_
       const hover = page.locator('.monaco-hover').filter({ hasText: 'SCHEMA_VIOLATION' });
       await hover.waitFor();
       assert.match(await hover.innerText(), /the 1\.0 format has no readiness section/);
+      // The hover offers the server's quick fix (asked for after the hover opens).
+      await hover.getByText(/^Quick Fix/).waitFor();
       await screenshot(page, 'vscode-diagnostic.png');
       await page.keyboard.press('Escape');
 
@@ -88,7 +94,7 @@ describe('the journey in real VS Code (code-server + Chromium)', { timeout: 300_
       await violation.waitFor();
       const text = await violation.innerText();
       assert.ok(text.includes(VIOLATION), `the Problems panel row does not show the message: ${text}`);
-      assert.match(text, /pacto/, `the Problems panel row does not name the source: ${text}`);
+      assert.match(text, /^pacto\s*\(?SCHEMA_VIOLATION\)?$/m, `the Problems panel row does not show source and code: ${text}`);
       assert.match(text, /\[Ln 5, Col 1\]/, `the Problems panel row does not show the position: ${text}`);
       assert.equal(await problems.count(), 1, `expected only SCHEMA_VIOLATION, got: ${await problems.allInnerTexts()}`);
       await screenshot(page, 'vscode-problems.png');
@@ -105,6 +111,7 @@ describe('the journey in real VS Code (code-server + Chromium)', { timeout: 300_
       await bump.waitFor();
       await screenshot(page, 'vscode-quick-fix.png');
       await bump.click();
+      await parkMouse(page);
       await page.locator('.monaco-editor .view-lines').filter({ hasText: 'pactoVersion: "1.1"' }).waitFor();
 
       await runCommand(page, 'File: Save');
@@ -273,6 +280,11 @@ function settings() {
     'chat.disableAIFeatures': true,
     'git.enabled': false,
     'editor.minimap.enabled': false,
+    // Same pictures on every run: no blinking cursor, no animations.
+    'editor.cursorBlinking': 'solid',
+    'workbench.reduceMotion': 'on',
+    'editor.scrollbar.vertical': 'visible',
+    'editor.scrollbar.horizontal': 'visible',
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'remote.autoForwardPorts': false,
     'files.autoSave': 'off',
@@ -343,6 +355,12 @@ async function runCommand(page, label) {
     .first();
   await entry.click();
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await parkMouse(page);
+}
+
+/** Moves the mouse to an empty spot of the activity bar, so that nothing shows a hover effect. */
+async function parkMouse(page) {
+  await page.mouse.move(25, 600);
 }
 
 /** Opens a workspace file with Quick Open and waits for its editor. */
