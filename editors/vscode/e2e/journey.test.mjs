@@ -163,7 +163,8 @@ async function start() {
     user: join(run.dir, 'user-data'),
     extensions: join(run.dir, 'extensions'),
     workspace: join(run.dir, 'workspace'),
-    xdg: join(run.dir, 'xdg'),
+    home: join(run.dir, 'home'),
+    tmp: join(run.dir, 'tmp'),
   };
   for (const dir of Object.values(dirs)) {
     mkdirSync(dir, { recursive: true });
@@ -176,13 +177,17 @@ async function start() {
   const config = join(run.dir, 'config.yaml');
   writeFileSync(config, 'auth: none\n');
   const base = ['--config', config, '--user-data-dir', dirs.user, '--extensions-dir', dirs.extensions];
-  // No file of the user's home is read or written: code-server and pacto-lsp get their own.
+  // Nothing outside the temporary folder is written: code-server, Chromium and pacto-lsp get their own
+  // home, configuration, cache and temporary folders (VS Code puts its IPC sockets in TMPDIR, Chromium
+  // its crash reports under the configuration folder).
   const env = {
     ...process.env,
-    XDG_CONFIG_HOME: join(dirs.xdg, 'config'),
-    XDG_DATA_HOME: join(dirs.xdg, 'data'),
-    XDG_CACHE_HOME: join(dirs.xdg, 'cache'),
-    PACTO_LSP_LOG: 'info',
+    HOME: dirs.home,
+    TMPDIR: dirs.tmp,
+    XDG_CONFIG_HOME: join(dirs.home, '.config'),
+    XDG_DATA_HOME: join(dirs.home, '.local', 'share'),
+    XDG_CACHE_HOME: join(dirs.home, '.cache'),
+    XDG_RUNTIME_DIR: dirs.tmp,
   };
 
   const install = spawnSync(NODE24, [CODE_SERVER, ...base, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
@@ -214,6 +219,7 @@ async function start() {
 
   run.browser = await chromium.launch({
     executablePath: CHROMIUM,
+    env,
     // As root and without network beyond loopback: no sandbox, no background connections.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
