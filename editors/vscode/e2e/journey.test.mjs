@@ -25,7 +25,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const NODE24 = join(HERE, 'node_modules', 'node', 'bin', 'node');
 const CODE_SERVER = join(HERE, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const IMAGES = join(REPO, 'docs', 'images');
-/** Where a failing run leaves its last screenshot and code-server's log (ignored by git). */
+/** Where a run leaves code-server's log, and a failing run its last screenshot (ignored by git). */
 const FAILURES = join(HERE, 'out');
 
 /** How long one step may wait for what the user should see. */
@@ -58,14 +58,14 @@ describe('the journey in real VS Code (code-server + Chromium)', { timeout: 300_
   });
 
   after(async () => {
+    mkdirSync(FAILURES, { recursive: true });
+    writeFileSync(join(FAILURES, 'code-server.log'), run.log);
     if (run.failed) {
-      mkdirSync(FAILURES, { recursive: true });
       await run.page?.screenshot({ path: join(FAILURES, 'failure.png') }).catch(() => {});
       const notifications = (await run.page?.locator('.notification-list-item-message').allInnerTexts().catch(() => [])) ?? [];
       for (const text of notifications) {
         console.log(`# notification: ${text}`);
       }
-      writeFileSync(join(FAILURES, 'code-server.log'), run.log);
       console.log(`# the last screen and code-server's log are in ${FAILURES}`);
     }
     await stop();
@@ -188,6 +188,8 @@ async function start() {
     XDG_DATA_HOME: join(dirs.home, '.local', 'share'),
     XDG_CACHE_HOME: join(dirs.home, '.cache'),
     XDG_RUNTIME_DIR: dirs.tmp,
+    // No extension marketplace (code-server's default is open-vsx.org): everything stays on loopback.
+    EXTENSIONS_GALLERY: '{}',
   };
 
   const install = spawnSync(NODE24, [CODE_SERVER, ...base, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
