@@ -39,6 +39,18 @@ impl Default for Settings {
     }
 }
 
+/// Every key the server reads, dotted, without the `pacto.` prefix (documented in `docs/settings.md`).
+pub const KEYS: [&str; 8] = [
+    "readiness.gate",
+    "readiness.warnDays",
+    "registry.plainHttp",
+    "registry.timeoutMs",
+    "offline",
+    "cacheDir",
+    "diff.baseline",
+    "compatibility",
+];
+
 impl Settings {
     /// Reads settings from a JSON value; missing or ill-typed keys keep their defaults.
     pub fn from_json(value: &Value) -> Settings {
@@ -97,6 +109,39 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// A value for each key that differs from its default.
+    fn example(key: &str) -> Value {
+        match key {
+            "readiness.gate" | "offline" => json!(true),
+            "readiness.warnDays" | "registry.timeoutMs" => json!(3),
+            "registry.plainHttp" => json!(["reg:5000"]),
+            "cacheDir" => json!("/cache"),
+            "diff.baseline" => json!("../old"),
+            "compatibility" => json!("v2"),
+            other => panic!("no example for `{other}`"),
+        }
+    }
+
+    #[test]
+    fn every_key_is_read_documented_and_contributed_by_the_vscode_extension() {
+        let docs = include_str!("../../docs/settings.md");
+        let package: Value = serde_json::from_str(include_str!("../../editors/vscode/package.json")).unwrap();
+        let contributed = &package["contributes"]["configuration"]["properties"];
+        for key in KEYS {
+            let read = Settings::from_json(&json!({ key: example(key) }));
+            assert_ne!(read, Settings::default(), "`pacto.{key}` is not read");
+            assert!(
+                docs.contains(&format!("\n## `pacto.{key}`\n")),
+                "`pacto.{key}` has no section in docs/settings.md"
+            );
+            assert!(contributed.get(format!("pacto.{key}")).is_some(), "`pacto.{key}` is not in package.json");
+        }
+        // Every setting the extension contributes is documented too (two of them are the client's own).
+        for key in contributed.as_object().unwrap().keys() {
+            assert!(docs.contains(&format!("\n## `{key}`\n")), "`{key}` has no section in docs/settings.md");
+        }
+    }
 
     #[test]
     fn nested_dotted_and_wrapped_forms() {

@@ -329,3 +329,16 @@ fn document_uri(arguments: &[Value]) -> std::result::Result<Uri, String> {
     let text = arguments.first().and_then(Value::as_str).ok_or("the first argument must be the contract's URI")?;
     text.parse().map_err(|_| format!("`{text}` is not a URI"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::COMMANDS;
+
+    #[test]
+    fn every_command_is_documented() {
+        let docs = include_str!("../../../docs/commands.md");
+        for command in COMMANDS {
+            assert!(docs.contains(&format!("\n### `{command}`\n")), "`{command}` has no section in docs/commands.md");
+        }
+    }
+}
