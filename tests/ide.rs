@@ -26,6 +26,7 @@ fn complete_with(text: &str, files: &[&str], snippets: bool) -> (String, Vec<Com
         text: &text,
         offset,
         version: analysis.version,
+        compatibility: Default::default(),
         contract: &contract,
         bundle_files: &files,
         today: today(),
@@ -213,7 +214,8 @@ fn hover_on_keys_enum_values_references_and_readiness() {
     let at = |text: &str| {
         let (_, offset, analysis) = fixture(text);
         let contract = analysis.contract.clone().unwrap_or_default();
-        hover::hover(&analysis.parsed.tree, &contract, analysis.version, offset, today()).map(|it| it.markdown)
+        hover::hover(&analysis.parsed.tree, &contract, analysis.version, Default::default(), offset, today())
+            .map(|it| it.markdown)
     };
     let key = at(&CONTRACT.replace("  workload: service", "  work$0load: service")).unwrap();
     assert!(key.starts_with("**workload** — enum · required\n"), "{key}");
@@ -394,7 +396,9 @@ fn contract_text_is_escaped_in_hover_and_completion_markdown() {
     let hover_at = |text: &str| {
         let (_, offset, analysis) = fixture(text);
         let contract = analysis.contract.clone().unwrap_or_default();
-        hover::hover(&analysis.parsed.tree, &contract, analysis.version, offset, today()).unwrap().markdown
+        hover::hover(&analysis.parsed.tree, &contract, analysis.version, Default::default(), offset, today())
+            .unwrap()
+            .markdown
     };
     let reference = text.replace("    interface: rest\n", &format!("    interface: \"$0{NASTY}\"\n"));
     assert_eq!(hover_at(&reference), format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\</b\\>"));

@@ -146,6 +146,7 @@ fn check_at(text: &str, analysis: &Analysis, offset: usize, new_name: &str) -> R
             text,
             offset,
             version: analysis.version,
+            compatibility: Default::default(),
             contract: &contract,
             bundle_files: &files,
             today: today(),
@@ -155,7 +156,7 @@ fn check_at(text: &str, analysis: &Analysis, offset: usize, new_name: &str) -> R
             range_ok(text, &item.replace, "completion")?;
         }
     }
-    if let Some(found) = hover::hover(tree, &contract, analysis.version, offset, today()) {
+    if let Some(found) = hover::hover(tree, &contract, analysis.version, Default::default(), offset, today()) {
         range_ok(text, &found.span, "hover")?;
     }
     if let Some(navigation::Target::Here(range)) = navigation::definition(tree, offset) {
