@@ -68,3 +68,35 @@ fn assessment_title(report: &Assessment) -> String {
     title.push_str(if report.passing { " · passing" } else { " · failing" });
     title
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::check::{Environment, Options, analyze};
+
+    fn title(text: &str) -> String {
+        let options = Options {
+            today: crate::core::date::parse_strict("2026-11-22").unwrap(),
+            readiness_gate: false,
+            warn_days: 14,
+            compatibility: Default::default(),
+        };
+        let analysis = analyze(text, &options, &Environment::default());
+        assessment_title(analysis.assessment.as_ref().expect("an assessment"))
+    }
+
+    #[test]
+    fn the_lens_shows_the_assessment_score_gate_and_expiry() {
+        let claims = "  claims:\n    - id: a\n      type: url\n      status: done\n      evidence: x\n      weight: 40\n    - id: b\n      type: url\n      status: partial\n      evidence: x\n      weight: 30\n    - id: c\n      type: url\n      status: deferred\n      evidence: x\n      weight: 30\n";
+        let text = format!(
+            "pactoVersion: \"2.0\"\nservice:\n  name: a\n  version: 1.0.0\nreadiness:\n  minScore: 80\n  expires: \"2026-12-31\"\n{claims}"
+        );
+        assert_eq!(title(&text), "Readiness 79/100 · gate 80 · expires 2026-12-31 (39 days) · 1 deferred · failing");
+        let expired = text.replace("2026-12-31", "2026-11-21");
+        assert_eq!(title(&expired), "Readiness 0/100 · gate 80 · expired 2026-11-21 · 1 deferred · failing");
+        let undated = text.replace("  expires: \"2026-12-31\"\n", "  expires: soon\n");
+        assert_eq!(title(&undated), "Readiness 0/100 · gate 80 · no valid expiry · 1 deferred · failing");
+        let checks = text.replace("\"2.0\"", "\"1.2\"").replace("claims:", "checks:").replace("minScore: 80", "minScore: 70");
+        assert_eq!(title(&checks), "Readiness 79/100 · gate 70 · expires 2026-12-31 (39 days) · 1 deferred · passing");
+    }
+}
