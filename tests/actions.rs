@@ -550,8 +550,8 @@ fn v2_duplicate_capability_is_removed_with_its_lines() {
 
 #[test]
 fn a_misspelt_key_is_renamed_to_the_suggestion() {
-    let input = format!("pactoVersion: \"1.1\"\nservice:\n  nmae: payments # the name\n  version: 1.0.0\n");
-    case(&input, "Rename to `name`", &input.replace("nmae:", "name:"), Code::SCHEMA_VIOLATION);
+    let input = "pactoVersion: \"1.1\"\nservice:\n  nmae: payments # the name\n  version: 1.0.0\n";
+    case(input, "Rename to `name`", &input.replace("nmae:", "name:"), Code::SCHEMA_VIOLATION);
     let input = format!("{HEAD_2_0}{INTERFACES_2_0}\"capabilites\":\n  - type: metrics\n");
     case(
         &input,

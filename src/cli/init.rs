@@ -37,7 +37,7 @@ pub fn init(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return usage(err, &format!("cannot create `{name}/{dir}`: {}", error.kind()));
         }
     }
-    for (path, text) in scaffold::files(name, version) {
+    for (path, text) in scaffold::files_for(name, version) {
         let written = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

@@ -36,9 +36,14 @@ pub fn check_name(name: &str) -> Result<(), String> {
 /// The folders of the scaffold, parents first.
 pub const DIRS: [&str; 2] = ["interfaces", "configuration"];
 
+/// The files of the 1.1 scaffold for service `name` (which passed [`check_name`]): (bundle path, text).
+pub fn files(name: &str) -> Vec<(&'static str, String)> {
+    files_for(name, SchemaVersion::V1_1)
+}
+
 /// The files of the scaffold for service `name` (which passed [`check_name`]) in format `version`
 /// (one of [`VERSIONS`]; 1.0 is written as 1.1): (bundle path, text).
-pub fn files(name: &str, version: SchemaVersion) -> Vec<(&'static str, String)> {
+pub fn files_for(name: &str, version: SchemaVersion) -> Vec<(&'static str, String)> {
     let contract = match version {
         SchemaVersion::V2_0 => CONTRACT_2_0.to_string(),
         // 1.2 is 1.1 without the per-check readiness, which the scaffold does not write.
@@ -202,7 +207,7 @@ mod tests {
         use crate::core::bundle::{BundleRef, MemoryBundle};
         use crate::core::check::{Environment, Options, analyze};
         for version in VERSIONS {
-            let files = files("orders-api", version);
+            let files = files_for("orders-api", version);
             let bundle = files.iter().fold(MemoryBundle::new(), |bundle, (path, text)| bundle.with(path, text));
             let bundle = BundleRef { id: "memory://scaffold".into(), files: std::sync::Arc::new(bundle) };
             let options = Options {

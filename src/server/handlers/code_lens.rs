@@ -96,7 +96,8 @@ mod tests {
         assert_eq!(title(&expired), "Readiness 0/100 · gate 80 · expired 2026-11-21 · 1 deferred · failing");
         let undated = text.replace("  expires: \"2026-12-31\"\n", "  expires: soon\n");
         assert_eq!(title(&undated), "Readiness 0/100 · gate 80 · no valid expiry · 1 deferred · failing");
-        let checks = text.replace("\"2.0\"", "\"1.2\"").replace("claims:", "checks:").replace("minScore: 80", "minScore: 70");
+        let checks =
+            text.replace("\"2.0\"", "\"1.2\"").replace("claims:", "checks:").replace("minScore: 80", "minScore: 70");
         assert_eq!(title(&checks), "Readiness 79/100 · gate 70 · expires 2026-12-31 (39 days) · 1 deferred · passing");
     }
 }
