@@ -441,3 +441,177 @@ fn no_fix_rewrites_an_alias() {
 fn newline(text: &str) -> &'static str {
     if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
+
+// ---------------------------------------------------------------------------------------------
+// pactoVersion 1.2 and 2.0.
+
+const HEAD_2_0: &str = "pactoVersion: \"2.0\"\n# 契約 😀\nservice:\n  name: payments # the name\n  version: 1.0.0\n";
+
+const INTERFACES_2_0: &str = "interfaces:\n  - name: web-api\n    type: openapi\n    ref: interfaces/openapi.yaml\n  - name: events\n    type: asyncapi\n    ref: interfaces/asyncapi.yaml\n";
+
+#[test]
+fn v2_interface_types_become_spec_types() {
+    for (before, title, after) in [
+        ("http", "Change to `openapi`", "openapi"),
+        ("'http' # was 1.x", "Change to `openapi`", "'openapi' # was 1.x"),
+        ("&t !!str \"event\"", "Change to `asyncapi`", "&t !!str \"asyncapi\""),
+    ] {
+        let input = format!("{HEAD_2_0}interfaces:\n  - name: api\n    type: {before}\n    ref: interfaces/api.yaml\n");
+        let expected =
+            format!("{HEAD_2_0}interfaces:\n  - name: api\n    type: {after}\n    ref: interfaces/api.yaml\n");
+        case(&input, title, &expected, Code::INVALID_INTERFACE_TYPE);
+    }
+    // Any other type has no obvious replacement.
+    let input = format!("{HEAD_2_0}interfaces:\n  - name: api\n    type: soap\n    ref: interfaces/api.yaml\n");
+    let analysis = check(&input);
+    assert!(analysis.findings.iter().any(|it| it.code == Code::INVALID_INTERFACE_TYPE));
+    let offered = actions::actions(&input, &analysis, 0..input.len(), today());
+    assert!(!offered.iter().any(|it| it.kind == ActionKind::QuickFix), "{offered:?}");
+}
+
+#[test]
+fn v2_unknown_binding_interface_becomes_the_closest_one() {
+    let input = format!(
+        "{HEAD_2_0}{INTERFACES_2_0}capabilities:\n  - type: health\n    binding:\n      type: http\n      interface: \"wbe-api\" # typo\n      path: /health\n"
+    );
+    let expected = input.replace("\"wbe-api\"", "\"web-api\"");
+    case(&input, "Change to `web-api`", &expected, Code::CAPABILITY_INTERFACE_UNKNOWN);
+    let analysis = check(&input);
+    let offered = actions::actions(&input, &analysis, 0..input.len(), today());
+    let titles: Vec<&str> =
+        offered.iter().filter(|it| it.kind == ActionKind::QuickFix).map(|it| it.title.as_str()).collect();
+    assert_eq!(titles, ["Change to `web-api`", "Change to `events`"]);
+    assert!(offered[0].preferred && !offered[1].preferred);
+}
+
+#[test]
+fn v2_extension_refs_are_namespaced_when_the_namespace_is_written() {
+    let input = |reference: &str| format!("{HEAD_2_0}capabilities:\n  - type: extension\n    ref: {reference}\n");
+    case(
+        &input("https://example.com/flags/"),
+        "Change to `example.com/flags`",
+        &input("example.com/flags"),
+        Code::CAPABILITY_REF_INVALID,
+    );
+    case(
+        &input("'/example.com/flags' # c"),
+        "Change to `example.com/flags`",
+        &input("'example.com/flags' # c"),
+        Code::CAPABILITY_REF_INVALID,
+    );
+    for unusable in ["custom-flags", "https://localhost/flags", "example/flags"] {
+        let text = input(unusable);
+        let analysis = check(&text);
+        assert!(analysis.findings.iter().any(|it| it.code == Code::CAPABILITY_REF_INVALID), "{unusable}");
+        let offered = actions::actions(&text, &analysis, 0..text.len(), today());
+        assert!(!offered.iter().any(|it| it.kind == ActionKind::QuickFix), "{unusable}: {offered:?}");
+    }
+}
+
+#[test]
+fn v2_policy_target_becomes_contract() {
+    let input =
+        format!("{HEAD_2_0}policies:\n  - name: p\n    schema: policy/schema.json\n    target: &t \"bundle\" # old\n");
+    let expected = input.replace("\"bundle\"", "\"contract\"");
+    case(&input, "Set target to `contract`", &expected, Code::UNSUPPORTED_POLICY_TARGET);
+}
+
+#[test]
+fn v2_duplicate_capability_is_removed_with_its_lines() {
+    let health =
+        "  - type: health # first\n    binding:\n      type: http\n      interface: web-api\n      path: /health\n";
+    let metrics = "  - type: metrics\n";
+    let input = format!(
+        "{HEAD_2_0}{INTERFACES_2_0}capabilities:\n{health}{metrics}  # the same again\n  - type: health\n    binding:\n      type: http\n      interface: web-api\n      path: /healthz # later\n  - type: extension\n    ref: example.com/flags\nworkload: service\n"
+    );
+    let expected = format!(
+        "{HEAD_2_0}{INTERFACES_2_0}capabilities:\n{health}{metrics}  # the same again\n  - type: extension\n    ref: example.com/flags\nworkload: service\n"
+    );
+    case(&input, "Remove the duplicate capability", &expected, Code::DUPLICATE_CAPABILITY);
+    // The last item of the file, and a flow sequence.
+    let input = format!("{HEAD_2_0}capabilities:\n{metrics}{metrics}");
+    case(
+        &input,
+        "Remove the duplicate capability",
+        &format!("{HEAD_2_0}capabilities:\n{metrics}"),
+        Code::DUPLICATE_CAPABILITY,
+    );
+    let input = format!("{HEAD_2_0}capabilities: [{{type: metrics}}, {{type: health}}, {{type: metrics}}]\n");
+    case(
+        &input,
+        "Remove the duplicate capability",
+        &format!("{HEAD_2_0}capabilities: [{{type: metrics}}, {{type: health}}]\n"),
+        Code::DUPLICATE_CAPABILITY,
+    );
+    // An alias elsewhere reads a value inside the duplicate: removing it would break the file.
+    let input = format!("{HEAD_2_0}capabilities:\n{metrics}  - type: &m metrics\nmetadata:\n  kind: *m\n");
+    not_offered(&input, "Remove the duplicate capability");
+}
+
+#[test]
+fn a_misspelt_key_is_renamed_to_the_suggestion() {
+    let input = "pactoVersion: \"1.1\"\nservice:\n  nmae: payments # the name\n  version: 1.0.0\n";
+    case(input, "Rename to `name`", &input.replace("nmae:", "name:"), Code::SCHEMA_VIOLATION);
+    let input = format!("{HEAD_2_0}{INTERFACES_2_0}\"capabilites\":\n  - type: metrics\n");
+    case(
+        &input,
+        "Rename to `capabilities`",
+        &input.replace("\"capabilites\"", "\"capabilities\""),
+        Code::SCHEMA_VIOLATION,
+    );
+    // The message's suggestion, worked out from the finding's data.
+    let analysis = check(&input);
+    let finding = analysis.findings.iter().find(|it| it.code == Code::SCHEMA_VIOLATION).unwrap();
+    assert_eq!(finding.detail, Some(Detail::UnknownKey("capabilites".into())));
+    assert!(finding.message.ends_with("did you mean `capabilities`?"), "{}", finding.message);
+    // Not offered when the suggested key is already there, nor for a key with no close match.
+    not_offered("pactoVersion: \"1.1\"\nservice:\n  name: a\n  nmae: b\n  version: 1.0.0\n", "Rename to `name`");
+    let far = "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\n  colour: red\n";
+    let analysis = check(far);
+    let offered = actions::actions(far, &analysis, 0..far.len(), today());
+    assert!(!offered.iter().any(|it| it.title.starts_with("Rename to")), "{offered:?}");
+}
+
+#[test]
+fn add_readiness_section_fits_the_version() {
+    let body = "service:\n  name: payments\n  version: 1.0.0\n";
+    let output = apply(&format!("pactoVersion: \"1.2\"\n{body}"), "Add readiness section");
+    assert_eq!(
+        output,
+        format!(
+            "pactoVersion: \"1.2\"\n{body}readiness:\n  minScore: 100\n  expires: \"2027-02-20\"\n  checks:\n    - id: dashboard\n      type: url\n      status: done\n      evidence: https://dashboards.example.com/payments\n      weight: 100\n"
+        )
+    );
+    assert!(check(&output).findings.is_empty(), "{:#?}", check(&output).findings);
+    let output = apply(&format!("pactoVersion: \"2.0\"\n{body}"), "Add readiness section");
+    assert_eq!(
+        output,
+        format!(
+            "pactoVersion: \"2.0\"\n{body}readiness:\n  minScore: 100\n  expires: \"2027-02-20\"\n  claims:\n    - id: dashboard\n      type: url\n      status: done\n      evidence: https://dashboards.example.com/payments\n      weight: 100\n"
+        )
+    );
+    assert!(check(&output).findings.is_empty(), "{:#?}", check(&output).findings);
+    // Only 1.0 is bumped (to 1.1); 1.1 keeps its version.
+    let output = apply(&format!("pactoVersion: \"1.1\"\n{body}"), "Add readiness section");
+    assert!(output.starts_with("pactoVersion: \"1.1\"\n"), "{output}");
+    assert!(output.contains("    expires: \"2027-02-20\"\n"), "{output}");
+}
+
+#[test]
+fn missing_keys_get_2_0_placeholders() {
+    let input = format!("{HEAD_2_0}interfaces:\n  - name: api\n    ref: interfaces/api.yaml\n");
+    case(&input, "Add missing `type`", &format!("{input}    type: openapi\n"), Code::SCHEMA_VIOLATION);
+    let input = format!("{HEAD_2_0}readiness:\n  minScore: 50\n");
+    let output = apply(&input, "Add missing `expires`, `claims`");
+    assert_eq!(
+        output,
+        format!(
+            "{input}  expires: \"2027-02-20\"\n  claims:\n    - id: dashboard\n      type: url\n      status: done\n      evidence: https://dashboards.example.com\n      weight: 100\n"
+        )
+    );
+    assert!(check(&output).findings.is_empty(), "{:#?}", check(&output).findings);
+    let input = "pactoVersion: \"1.2\"\nservice:\n  name: a\n  version: 1.0.0\nreadiness:\n  expires: \"2027-01-01\"\n";
+    let output = apply(input, "Add missing `checks`");
+    assert!(output.ends_with("  checks:\n    - id: dashboard\n      type: url\n      status: done\n      evidence: https://dashboards.example.com\n      weight: 100\n"), "{output}");
+    assert!(check(&output).findings.is_empty(), "{:#?}", check(&output).findings);
+}

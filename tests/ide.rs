@@ -4,6 +4,7 @@ use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
 use pacto_lsp::core::date::{self, Date};
 use pacto_lsp::core::ide::completion::{self, Completion, Context, Kind};
 use pacto_lsp::core::ide::{actions, hover, navigation, outline};
+use pacto_lsp::core::schema::Compatibility;
 
 fn today() -> Date {
     date::parse_strict("2026-11-22").unwrap()
@@ -26,6 +27,7 @@ fn complete_with(text: &str, files: &[&str], snippets: bool) -> (String, Vec<Com
         text: &text,
         offset,
         version: analysis.version,
+        compatibility: Default::default(),
         contract: &contract,
         bundle_files: &files,
         today: today(),
@@ -213,7 +215,8 @@ fn hover_on_keys_enum_values_references_and_readiness() {
     let at = |text: &str| {
         let (_, offset, analysis) = fixture(text);
         let contract = analysis.contract.clone().unwrap_or_default();
-        hover::hover(&analysis.parsed.tree, &contract, analysis.version, offset, today()).map(|it| it.markdown)
+        hover::hover(&analysis.parsed.tree, &contract, analysis.version, Default::default(), offset, today())
+            .map(|it| it.markdown)
     };
     let key = at(&CONTRACT.replace("  workload: service", "  work$0load: service")).unwrap();
     assert!(key.starts_with("**workload** — enum · required\n"), "{key}");
@@ -394,7 +397,9 @@ fn contract_text_is_escaped_in_hover_and_completion_markdown() {
     let hover_at = |text: &str| {
         let (_, offset, analysis) = fixture(text);
         let contract = analysis.contract.clone().unwrap_or_default();
-        hover::hover(&analysis.parsed.tree, &contract, analysis.version, offset, today()).unwrap().markdown
+        hover::hover(&analysis.parsed.tree, &contract, analysis.version, Default::default(), offset, today())
+            .unwrap()
+            .markdown
     };
     let reference = text.replace("    interface: rest\n", &format!("    interface: \"$0{NASTY}\"\n"));
     assert_eq!(hover_at(&reference), format!("**{escaped}** — http interface · port 8080 · \\<b\\>v\\</b\\>"));
@@ -448,4 +453,400 @@ fn completed_names_and_files_are_written_so_they_read_back() {
     let (_, items) = complete_with(&text.replace("contract: $0", "contract: '$0'"), &files, false);
     let inserts: Vec<&str> = items.iter().map(|it| it.insert.as_str()).collect();
     assert_eq!(inserts, ["it''s #1.yaml", "plain.yaml"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// pactoVersion 1.2 and 2.0.
+
+const V2: &str = r#"pactoVersion: "2.0"
+service:
+  name: orders
+  version: 1.0.0
+interfaces:
+  - name: api
+    type: openapi
+    ref: interfaces/openapi.yaml
+  - name: events
+    type: asyncapi
+    ref: interfaces/asyncapi.yaml
+workload: service
+state:
+  type: stateless
+  persistence:
+    scope: local
+    durability: ephemeral
+  dataCriticality: low
+capabilities:
+  - type: health
+    binding:
+      type: http
+      interface: api
+      path: /health
+  - type: metrics
+    binding:
+      type: http
+      interface: "api"
+      path: /metrics
+  - type: extension
+    ref: example.com/flags
+readiness:
+  minScore: 80
+  expires: "2026-12-31"
+  claims:
+    - id: dashboards
+      type: url
+      category: observability
+      status: done
+      evidence: https://grafana.example.com/d/orders
+      weight: 40
+    - id: runbook
+      type: document
+      status: partial
+      evidence: docs/runbook.md
+      weight: 30
+    - id: chaos
+      type: report
+      status: not-done
+      evidence: none
+      weight: 20
+    - id: pentest
+      type: ticket
+      status: deferred
+      evidence: SEC-1
+      weight: 10
+extensions:
+  acme.com/cost:
+    center: 42
+"#;
+
+const V1_2: &str = r#"pactoVersion: "1.2"
+service:
+  name: orders
+  version: 1.0.0
+  owner:
+    team: payments
+readiness:
+  minScore: 50
+  partialCredit: 0.25
+  expires: "2026-11-30"
+  checks:
+    - id: dashboards
+      type: url
+      status: partial
+      evidence: https://grafana.example.com/d/orders
+      weight: 10
+    - id: tests
+      type: report
+      status: done
+      evidence: ci
+      weight: 10
+"#;
+
+#[test]
+fn the_fixtures_of_this_section_are_valid() {
+    let codes = |text: &str| {
+        let (_, _, analysis) = fixture(&format!("{text}$0"));
+        analysis.findings.iter().map(|it| it.code.as_str()).collect::<Vec<_>>()
+    };
+    assert_eq!(codes(V2), Vec::<&str>::new());
+    // The 1.2 assessment expires in 8 days: the hint the lens and hover repeat.
+    assert_eq!(codes(V1_2), ["READINESS_CHECK_EXPIRING"]);
+}
+
+#[test]
+fn v2_keys_come_from_the_2_0_schema() {
+    let text = V2.replace("workload: service\n", "workload: service\n$0\n");
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(sorted_labels(&items), ["configurations", "policies", "dependencies", "metadata"]);
+    let text = V2.replace("  - type: extension\n", "  - $0\n  - type: extension\n");
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(sorted_labels(&items), ["type", "ref", "binding"]);
+    let binding = items.iter().find(|it| it.label == "binding").unwrap();
+    assert_eq!(binding.insert, "binding:\n      ");
+    assert_eq!(binding.detail.as_deref(), Some("mapping"));
+    let text = V2.replace("    - id: pentest\n", "    - $0\n    - id: pentest\n");
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(sorted_labels(&items), ["id", "type", "status", "evidence", "weight", "category", "description"]);
+    // A 2.0 interface has a spec `ref`, no `port` or `contract`.
+    let text = V2.replace("    ref: interfaces/asyncapi.yaml\n", "    $0\n");
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(sorted_labels(&items), ["ref", "visibility"]);
+}
+
+#[test]
+fn v2_enums_come_with_their_meanings() {
+    let enum_at = |from: &str, to: &str| {
+        let (_, items) = complete_with(&V2.replacen(from, to, 1), &[], false);
+        items.iter().map(|it| (it.label.clone(), it.documentation.clone().unwrap_or_default())).collect::<Vec<_>>()
+    };
+    let types = enum_at("  - type: metrics\n", "  - type: $0\n");
+    assert_eq!(
+        types,
+        [
+            ("health".to_string(), "Standard health endpoint the platform probes".to_string()),
+            ("metrics".into(), "Standard metrics endpoint the platform scrapes".into()),
+            ("extension".into(), "Custom capability named by a namespaced ref".into()),
+        ]
+    );
+    let labels_at = |from: &str, to: &str| -> Vec<String> {
+        let (_, items) = complete_with(&V2.replacen(from, to, 1), &[], false);
+        assert!(items.iter().all(|it| it.kind == Kind::EnumMember && it.documentation.is_some()), "{items:?}");
+        items.into_iter().map(|it| it.label).collect()
+    };
+    assert_eq!(labels_at("    type: openapi\n", "    type: $0\n"), ["openapi", "asyncapi", "grpc"]);
+    assert_eq!(labels_at("      status: partial\n", "      status: $0\n"), ["done", "partial", "not-done", "deferred"]);
+    assert_eq!(labels_at("      category: observability\n", "      category: $0\n").len(), 14);
+    assert_eq!(labels_at("      type: http\n", "      type: $0\n"), ["http"]);
+    let policy =
+        V2.replace("workload:", "policies:\n  - name: p\n    schema: policy/schema.json\n    target: $0\nworkload:");
+    let (_, items) = complete_with(&policy, &[], false);
+    assert_eq!(labels(&items), ["contract"]);
+}
+
+#[test]
+fn v2_bindings_offer_declared_interfaces_and_refs_offer_spec_files() {
+    let text = V2.replacen("      interface: api\n", "      interface: $0\n", 1);
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(labels(&items), ["api", "events"]);
+    assert_eq!(items[0].kind, Kind::Reference);
+    assert_eq!(items[0].detail.as_deref(), Some("openapi"));
+    assert_eq!(
+        items[0].documentation.as_deref(),
+        Some("**api** — openapi interface · internal\n\nSpec: `interfaces/openapi.yaml`")
+    );
+    let quoted = V2.replacen("      interface: \"api\"\n", "      interface: \"a$0\"\n", 1);
+    let (text, items) = complete_with(&quoted, &[], false);
+    assert_eq!(items[0].insert, "api");
+    assert_eq!(&text[items[0].replace.clone()], "a");
+    let files = ["interfaces/openapi.yaml", "interfaces/orders.proto", "interfaces/orders.json", "README.md"];
+    let text = V2.replace("    ref: interfaces/asyncapi.yaml\n", "    ref: $0\n");
+    let (_, items) = complete_with(&text, &files, false);
+    assert_eq!(labels(&items), ["interfaces/openapi.yaml", "interfaces/orders.json"]);
+    assert!(items.iter().all(|it| it.kind == Kind::File));
+}
+
+#[test]
+fn v2_dates_and_snippets() {
+    let text = V2.replace("  expires: \"2026-12-31\"\n", "  expires: $0\n");
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(), ["\"2027-02-20\""]);
+    let history = V2.replace("  minScore: 80\n", "  minScore: 80\n  history:\n    - date: $0\n");
+    let (_, items) = complete_with(&history, &[], false);
+    assert_eq!(items.iter().map(|it| it.insert.as_str()).collect::<Vec<_>>(), ["\"2026-11-22\""]);
+    let root = V2.replace("workload: service\n", "$0\n");
+    let (_, items) = complete_with(&root.replace("state:", "other:"), &[], true);
+    let state = items.iter().find(|it| it.label == "state block").unwrap();
+    assert!(state.insert.starts_with("state:\n  type: ${1|stateless,stateful,hybrid|}\n"), "{}", state.insert);
+    assert!(!labels(&items).contains(&"runtime block"));
+    let text = V2.replace("  - type: extension\n    ref: example.com/flags\n", "  - $0\n");
+    let (_, items) = complete_with(&text, &[], true);
+    let capability = items.iter().find(|it| it.label == "health capability").unwrap();
+    assert_eq!(
+        capability.insert,
+        "type: ${1|health,metrics|}\n    binding:\n      type: http\n      interface: ${2:api}\n      path: ${3:/health}\n$0"
+    );
+    let text = V2.replace("    - id: pentest\n", "    - $0\n    - id: pentest\n");
+    let (_, items) = complete_with(&text, &[], true);
+    let claim = items.iter().find(|it| it.label == "readiness claim").unwrap();
+    assert!(claim.insert.starts_with("id: ${1:dashboard}\n      type: ${2|url,"), "{}", claim.insert);
+    assert!(claim.insert.contains("\n      status: ${3|done,partial,not-done,deferred|}\n"), "{}", claim.insert);
+    let text = "pactoVersion: \"2.0\"\ninterfaces:\n  - $0\n";
+    let (_, items) = complete_with(text, &[], true);
+    let interface = items.iter().find(|it| it.label == "interface").unwrap();
+    assert!(interface.insert.contains("type: ${2|openapi,asyncapi,grpc|}\n    ref: "), "{}", interface.insert);
+}
+
+#[test]
+fn half_typed_text_completes_in_the_version_it_declares() {
+    // An unclosed quote below the cursor: the YAML does not parse, so the analysis has no version.
+    let text = format!("{}$0\nbroken: \"\n", V2.replace("workload: service\n", ""));
+    let (_, offset, analysis) = fixture(&text);
+    assert_eq!(analysis.version, None);
+    let (_, items) = complete_with(&text, &[], false);
+    assert!(labels(&items).contains(&"workload"), "{:?}", labels(&items));
+    assert!(!labels(&items).contains(&"runtime"));
+    let v1 = "pactoVersion: '1.1' # old\nservice:\n  name: a\n  version: 1.0.0\n$0\nbroken: \"\n";
+    let (_, items) = complete_with(v1, &[], false);
+    assert!(labels(&items).contains(&"runtime") && labels(&items).contains(&"readiness"), "{:?}", labels(&items));
+    // With no version at all, the newest format.
+    let (_, items) = complete_with("service:\n  name: a\n$0\n", &[], false);
+    assert!(labels(&items).contains(&"capabilities"), "{:?}", labels(&items));
+    let _ = offset;
+}
+
+#[test]
+fn v1_2_readiness_completes_as_one_assessment() {
+    let text = V1_2.replace("  minScore: 50\n", "  $0\n");
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(sorted_labels(&items), ["minScore", "history"]);
+    let text = V1_2.replace("      status: done\n", "      status: $0\n");
+    let (_, items) = complete_with(&text, &[], false);
+    assert_eq!(labels(&items), ["done", "partial", "not-done", "deferred"]);
+    let text = V1_2.replace("    - id: tests\n", "    - $0\n    - id: tests\n");
+    let (_, items) = complete_with(&text, &[], true);
+    let check = items.iter().find(|it| it.label == "readiness check").unwrap();
+    assert!(!check.insert.contains("expires"), "{}", check.insert);
+    assert!(check.insert.contains("status: ${3|done,partial,not-done,deferred|}"), "{}", check.insert);
+}
+
+/// Completion and hover under `--compatibility v2`, where 1.0 and 1.1 have the v2 CLI's meaning.
+#[test]
+fn the_compatibility_setting_picks_the_schema() {
+    let text = "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\n$0\n";
+    let (text, offset, analysis) = fixture(text);
+    let contract = analysis.contract.clone().unwrap_or_default();
+    let complete = |compatibility| {
+        let ctx = Context {
+            text: &text,
+            offset,
+            version: analysis.version,
+            compatibility,
+            contract: &contract,
+            bundle_files: &[],
+            today: today(),
+            snippets: false,
+        };
+        completion::complete(&ctx).into_iter().map(|it| it.label).collect::<Vec<_>>()
+    };
+    assert!(complete(Compatibility::V1).contains(&"readiness".to_string()));
+    assert!(!complete(Compatibility::V2).contains(&"readiness".to_string()));
+    let owner = "pactoVersion: \"1.1\"\nservice:\n  name: a\n  version: 1.0.0\n  ow$0ner:\n    team: t\n";
+    let (_, offset, analysis) = fixture(owner);
+    let contract = analysis.contract.clone().unwrap_or_default();
+    let hover_with = |compatibility| {
+        hover::hover(&analysis.parsed.tree, &contract, analysis.version, compatibility, offset, today())
+            .unwrap()
+            .markdown
+    };
+    assert!(
+        hover_with(Compatibility::V1).starts_with("**owner** — string or object\n"),
+        "{}",
+        hover_with(Compatibility::V1)
+    );
+    let v2 = hover_with(Compatibility::V2);
+    assert!(v2.starts_with("**owner** — mapping\n"), "{v2}");
+    assert!(v2.contains("The v2 CLI no longer accepts a plain string."), "{v2}");
+}
+
+fn hover_at(text: &str) -> Option<String> {
+    let (_, offset, analysis) = fixture(text);
+    let contract = analysis.contract.clone().unwrap_or_default();
+    hover::hover(&analysis.parsed.tree, &contract, analysis.version, Compatibility::V1, offset, today())
+        .map(|it| it.markdown)
+}
+
+#[test]
+fn v2_hover_reads_the_2_0_schema_and_scores_claims() {
+    let value = hover_at(&V2.replace("    type: openapi", "    type: open$0api")).unwrap();
+    assert!(value.starts_with("`openapi`: "), "{value}");
+    let key = hover_at(&V2.replace(
+        "    binding:\n      type: http\n      interface: api\n      path: /health",
+        "    bin$0ding:\n      type: http\n      interface: api\n      path: /health",
+    ))
+    .unwrap();
+    assert!(key.starts_with("**binding** — mapping\n\n"), "{key}");
+    let reference = hover_at(&V2.replacen("      interface: api\n", "      interface: a$0pi\n", 1)).unwrap();
+    assert_eq!(reference, "**api** — openapi interface · internal\n\nSpec: `interfaces/openapi.yaml`");
+    let unknown = hover_at(&V2.replacen("      interface: api\n", "      interface: ap$0p\n", 1)).unwrap();
+    assert_eq!(unknown, "No interface named `app` is declared.");
+    let summary = "Assessment score **61** / minScore 80 — the gate fails; expires in 39 days (2026-12-31) (1 done, 1 partial, 1 not-done, 1 deferred).";
+    let claim = hover_at(&V2.replace("    - id: runbook", "    - id: run$0book")).unwrap();
+    assert!(
+        claim.ends_with(&format!(
+            "\n\n---\n\nReadiness claim `runbook`: partial (credit 0.5); earns 15 of weight 30.\n\n{summary}"
+        )),
+        "{claim}"
+    );
+    let deferred = hover_at(&V2.replace("      evidence: SEC-1", "      evidence: SEC$0-1")).unwrap();
+    assert!(deferred.contains("Readiness claim `pentest`: deferred — left out of the score; weight 10."), "{deferred}");
+    let section = hover_at(&V2.replace("  expires: \"2026-12-31\"", "  expires: \"2026-12$0-31\"")).unwrap();
+    assert!(section.ends_with(&format!("\n\n---\n\n{summary}")), "{section}");
+    let expired = hover_at(
+        &V2.replace("\"2026-12-31\"", "\"2026-01-01\"").replace("    - id: dashboards", "    - id: dash$0boards"),
+    )
+    .unwrap();
+    assert!(expired.contains("Readiness claim `dashboards`: done; earns 0 of weight 40.\n\nAssessment score **0** / minScore 80 — the gate fails; **expired** on 2026-01-01: no item earns weight"), "{expired}");
+}
+
+#[test]
+fn v1_2_hover_scores_checks_with_their_status() {
+    let check = hover_at(&V1_2.replace("    - id: dashboards", "    - id: dash$0boards")).unwrap();
+    assert!(
+        check.ends_with("Readiness check `dashboards`: partial (credit 0.25); earns 3 of weight 10.\n\nAssessment score **65** / minScore 50 — the gate passes; expires in 8 days (2026-11-30) (1 done, 1 partial, 0 not-done, 0 deferred)."),
+        "{check}"
+    );
+    // The 1.2 schema: no per-check `expires`, a `status` enum with meanings.
+    let status = hover_at(&V1_2.replace("      status: done", "      status: do$0ne")).unwrap();
+    assert!(status.starts_with("`done`: "), "{status}");
+    assert!(!status.contains("invalid date"), "{status}");
+}
+
+#[test]
+fn v2_definition_references_and_rename_through_capability_bindings() {
+    let (text, _, analysis) = fixture(&format!("{V2}$0"));
+    let tree = &analysis.parsed.tree;
+    let binding = text.find("interface: api").unwrap() + "interface: a".len();
+    let declaration = text.find("name: api").unwrap() + "name: ".len();
+    assert_eq!(navigation::definition(tree, binding), Some(navigation::Target::Here(declaration..declaration + 3)));
+    let (name, spans) = navigation::references(tree, declaration).unwrap();
+    assert_eq!(name, "api");
+    let starts: Vec<usize> = spans.iter().map(|it| it.start).collect();
+    let quoted = text.find("\"api\"").unwrap() + 1;
+    assert_eq!(starts, [declaration, binding - 1, quoted]);
+    let renamed = actions::apply(&text, &navigation::rename(tree, binding, "public-api").unwrap());
+    assert_eq!(
+        renamed,
+        text.replace("name: api\n", "name: public-api\n")
+            .replace("interface: api\n", "interface: public-api\n")
+            .replace("interface: \"api\"\n", "interface: \"public-api\"\n")
+    );
+    assert_eq!(navigation::rename(tree, binding, "events"), Err("an interface named `events` already exists".into()));
+    let spec = text.find("interfaces/openapi.yaml").unwrap();
+    assert_eq!(navigation::definition(tree, spec), Some(navigation::Target::File("interfaces/openapi.yaml".into())));
+}
+
+#[test]
+fn v2_outline_folding_and_links() {
+    let (text, _, analysis) = fixture(&format!("{V2}$0"));
+    let tree = &analysis.parsed.tree;
+    let symbols = outline::symbols(tree);
+    let top: Vec<(&str, Option<&str>)> = symbols.iter().map(|it| (it.name.as_str(), it.detail.as_deref())).collect();
+    assert_eq!(
+        top,
+        [
+            ("pactoVersion", Some("2.0")),
+            ("service", Some("orders@1.0.0")),
+            ("interfaces", None),
+            ("workload", Some("service")),
+            ("state", Some("stateless")),
+            ("capabilities", None),
+            ("readiness", Some("expires 2026-12-31")),
+            ("extensions", None),
+        ]
+    );
+    let children = |index: usize| -> Vec<(&str, Option<&str>)> {
+        symbols[index].children.iter().map(|it| (it.name.as_str(), it.detail.as_deref())).collect()
+    };
+    assert_eq!(children(2), [("api", Some("openapi")), ("events", Some("asyncapi"))]);
+    assert_eq!(
+        children(5),
+        [("health", Some("api · /health")), ("metrics", Some("api · /metrics")), ("example.com/flags", None)]
+    );
+    assert_eq!(&text[symbols[5].children[2].selection.clone()], "example.com/flags");
+    assert_eq!(
+        children(6),
+        [
+            ("dashboards", Some("url · done")),
+            ("runbook", Some("document · partial")),
+            ("chaos", Some("report · not-done")),
+            ("pentest", Some("ticket · deferred")),
+        ]
+    );
+    assert_eq!(children(7), [("acme.com/cost", None)]);
+    let folds: Vec<&str> = outline::folding(tree).iter().map(|it| text[it.clone()].lines().next().unwrap()).collect();
+    for fold in ["capabilities:", "binding:", "claims:", "extensions:", "acme.com/cost:", "state:"] {
+        assert!(folds.contains(&fold), "{fold}: {folds:?}");
+    }
+    let links: Vec<&str> = outline::links(tree).iter().map(|(span, _)| &text[span.clone()]).collect();
+    assert_eq!(links, ["interfaces/openapi.yaml", "interfaces/asyncapi.yaml", "https://grafana.example.com/d/orders"]);
 }

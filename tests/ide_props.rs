@@ -25,6 +25,7 @@ use pacto_lsp::core::ide::outline::{self, Symbol};
 use pacto_lsp::core::ide::{actions, hover, navigation};
 use pacto_lsp::core::path::Path as ContractPath;
 use pacto_lsp::core::readiness;
+use pacto_lsp::core::schema::Compatibility;
 use pacto_lsp::core::yaml;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -111,9 +112,11 @@ fn check_features(text: &str, offsets: &[usize], new_name: &str) -> Result<(), T
     for (range, _) in outline::links(tree) {
         range_ok(text, &range, "link")?;
     }
-    // The readiness code lens: the score, on the `readiness` key.
+    // The readiness code lens: the score (1.1) or the assessment (1.2, 2.0), on the `readiness` key.
     if let Some(section) = contract.readiness.as_ref() {
         let _ = readiness::score(section, today());
+        let _ = readiness::assess(section, &section.checks, today());
+        let _ = readiness::assess(section, &section.claims, today());
         if let Some(key) = tree.key_node(&ContractPath::root().key("readiness")) {
             range_ok(text, &tree.span(key), "code lens")?;
         }
@@ -141,11 +144,12 @@ fn check_at(text: &str, analysis: &Analysis, offset: usize, new_name: &str) -> R
     let tree = &analysis.parsed.tree;
     let contract = analysis.contract.clone().unwrap_or_default();
     let files = ["interfaces/openapi.yaml".to_string(), "a b: c#.json".to_string()];
-    for snippets in [false, true] {
+    for (snippets, compatibility) in [(false, Compatibility::V1), (true, Compatibility::V2)] {
         let ctx = Context {
             text,
             offset,
             version: analysis.version,
+            compatibility,
             contract: &contract,
             bundle_files: &files,
             today: today(),
@@ -155,8 +159,10 @@ fn check_at(text: &str, analysis: &Analysis, offset: usize, new_name: &str) -> R
             range_ok(text, &item.replace, "completion")?;
         }
     }
-    if let Some(found) = hover::hover(tree, &contract, analysis.version, offset, today()) {
-        range_ok(text, &found.span, "hover")?;
+    for compatibility in [Compatibility::V1, Compatibility::V2] {
+        if let Some(found) = hover::hover(tree, &contract, analysis.version, compatibility, offset, today()) {
+            range_ok(text, &found.span, "hover")?;
+        }
     }
     if let Some(navigation::Target::Here(range)) = navigation::definition(tree, offset) {
         range_ok(text, &range, "definition")?;
@@ -267,6 +273,20 @@ const TOKENS: &[&str] = &[
     "evidence: ",
     "`",
     "*x* [l](j:a) <i>",
+    "\"1.2\"",
+    "\"2.0\"",
+    "type: openapi",
+    "type: asyncapi",
+    "ref: ",
+    "capabilities",
+    "binding",
+    "type: health",
+    "type: extension",
+    "claims",
+    "status: partial",
+    "target: ",
+    "extensions",
+    "workload: service",
 ];
 
 /// Whole values for a line's `key: value`: anchors, aliases, tags, quotes, flow collections.
@@ -301,7 +321,7 @@ fn token_soup() -> impl Strategy<Value = String> {
 static FIXTURES: LazyLock<Vec<String>> = LazyLock::new(|| {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut out = Vec::new();
-    for group in ["upstream", "rules"] {
+    for group in ["upstream", "upstream-v3", "rules"] {
         let mut dirs: Vec<_> = std::fs::read_dir(root.join(group))
             .expect("fixture folder")
             .map(|it| it.expect("fixture entry").path())
@@ -312,7 +332,12 @@ static FIXTURES: LazyLock<Vec<String>> = LazyLock::new(|| {
             out.push(std::fs::read_to_string(dir.join("pacto.yaml")).expect("fixture contract"));
         }
     }
-    assert!(out.len() >= 40, "expected the fixture contracts, found {}", out.len());
+    assert!(out.len() >= 60, "expected the fixture contracts, found {}", out.len());
+    let formats: Vec<&str> = ["\"1.0\"", "\"1.1\"", "\"1.2\"", "\"2.0\""]
+        .into_iter()
+        .filter(|version| !out.iter().any(|it| it.contains(&format!("pactoVersion: {version}"))))
+        .collect();
+    assert!(formats.is_empty(), "no fixture seed declares {formats:?}");
     out
 });
 
@@ -430,11 +455,19 @@ fn fixtures_at_many_offsets() {
 /// `web-api`, a misspelt health interface, a conflicting state, swapped scaling, an expired check.
 const TEMPLATE: &str = "pactoVersion: {\"1.1\"}\nservice:\n  name: {payments}\ninterfaces:\n  - name: {web-api}\n    type: {http}\n  - name: {rpc}\n    type: grpc\n    port: {9090}\nruntime:\n  workload: {service}\n  state:\n    type: {stateless}\n    persistence:\n      scope: local\n      durability: {persistent}\n    dataCriticality: low\n  health:\n    interface: {wbe-api}\n    path: /h\nscaling:\n  min: {12}\n  max: {3}\nreadiness:\n  checks:\n    - id: {a}\n      type: url\n      evidence: https://x\n      weight: 10\n      expires: {\"2026-01-31\"}\n";
 
+/// The same for 2.0: an http interface type, a misspelt binding interface, a namespace written as a
+/// URL, a duplicate capability, a policy target, a misspelt key, a claim missing its status.
+const TEMPLATE_2_0: &str = "pactoVersion: {\"2.0\"}\nservice:\n  name: {payments}\n  versoin: {1.0.0}\ninterfaces:\n  - name: {web-api}\n    type: {http}\n    ref: {interfaces/openapi.yaml}\n  - name: {rpc}\n    type: grpc\n    ref: interfaces/rpc.json\npolicies:\n  - name: p\n    schema: policy/schema.json\n    target: {bundle}\ncapabilities:\n  - type: {health}\n    binding:\n      type: http\n      interface: {wbe-api}\n      path: /h\n  - type: extension\n    ref: {https://example.com/flags}\n  - type: {health}\nreadiness:\n  expires: {\"2026-01-31\"}\n  claims:\n    - id: {a}\n      type: url\n      evidence: https://x\n      weight: {10}\n";
+
 fn decorated() -> impl Strategy<Value = String> {
-    let slots = TEMPLATE.matches('{').count();
-    (proptest::collection::vec(0..8u8, slots), any::<bool>()).prop_map(|(decorations, crlf)| {
+    prop_oneof![decorate(TEMPLATE), decorate(TEMPLATE_2_0)]
+}
+
+fn decorate(template: &'static str) -> impl Strategy<Value = String> {
+    let slots = template.matches('{').count();
+    (proptest::collection::vec(0..8u8, slots), any::<bool>()).prop_map(move |(decorations, crlf)| {
         let mut out = String::new();
-        let mut rest = TEMPLATE;
+        let mut rest = template;
         for (idx, decoration) in decorations.iter().enumerate() {
             let (Some(open), Some(close)) = (rest.find('{'), rest.find('}')) else { break };
             let value = &rest[open + 1..close];

@@ -67,7 +67,7 @@ Usage:
   pacto-lsp [--stdio] [--log-file F]  run the language server over stdio (logs: stderr, or F)
   pacto-lsp check [PATH...] [OPTIONS]  validate bundles (a directory holding pacto.yaml, the file, or an
                                        oci:// ref, pulled through the cache)
-  pacto-lsp init NAME                  scaffold a bundle folder NAME (pactoVersion 1.1)
+  pacto-lsp init NAME [--version V]    scaffold a bundle folder NAME (pactoVersion 1.1, or V: 1.2, 2.0)
   pacto-lsp pack [DIR] [-o FILE] [-v]  validate, then write <name>-<version>.tar.gz (-v lists the files)
   pacto-lsp diff OLD NEW [--format text|json|markdown] [REGISTRY OPTIONS]
                                        classify the changes from OLD to NEW (bundle folders,

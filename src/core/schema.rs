@@ -248,6 +248,37 @@ fn v2_meaning(version: SchemaVersion) -> Value {
     document
 }
 
+/// Navigation in the document that applies under a compatibility setting (the editor's view).
+impl SchemaVersion {
+    /// [`SchemaVersion::node_at`] in [`SchemaVersion::document_for`] `compatibility`.
+    pub fn node_at_for(self, compatibility: Compatibility, path: &Path) -> Option<&'static Value> {
+        let root = self.document_for(compatibility);
+        let mut node = resolve_ref(root, root);
+        for segment in path.segments() {
+            node = match segment {
+                Segment::Key(key) => node.get("properties")?.get(&**key)?,
+                Segment::Index(_) => node.get("items")?,
+            };
+            node = resolve_ref(root, node);
+        }
+        Some(node)
+    }
+
+    /// [`SchemaVersion::description`] in [`SchemaVersion::document_for`] `compatibility`.
+    pub fn description_for(self, compatibility: Compatibility, path: &Path) -> Option<&'static str> {
+        let root = self.document_for(compatibility);
+        let parent = match path.parent() {
+            Some(parent) => self.node_at_for(compatibility, &parent)?,
+            None => return root.get("description")?.as_str(),
+        };
+        let raw = match path.last()? {
+            Segment::Key(key) => parent.get("properties")?.get(&**key)?,
+            Segment::Index(_) => parent.get("items")?,
+        };
+        raw.get("description").or_else(|| resolve_ref(root, raw).get("description"))?.as_str()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

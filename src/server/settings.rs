@@ -39,18 +39,6 @@ impl Default for Settings {
     }
 }
 
-/// Every key the server reads, dotted, without the `pacto.` prefix (documented in `docs/settings.md`).
-pub const KEYS: [&str; 8] = [
-    "readiness.gate",
-    "readiness.warnDays",
-    "registry.plainHttp",
-    "registry.timeoutMs",
-    "offline",
-    "cacheDir",
-    "diff.baseline",
-    "compatibility",
-];
-
 impl Settings {
     /// Reads settings from a JSON value; missing or ill-typed keys keep their defaults.
     pub fn from_json(value: &Value) -> Settings {
@@ -109,6 +97,18 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// Every key the server reads, dotted, without the `pacto.` prefix (documented in `docs/settings.md`).
+    const KEYS: [&str; 8] = [
+        "readiness.gate",
+        "readiness.warnDays",
+        "registry.plainHttp",
+        "registry.timeoutMs",
+        "offline",
+        "cacheDir",
+        "diff.baseline",
+        "compatibility",
+    ];
 
     /// A value for each key that differs from its default.
     fn example(key: &str) -> Value {

@@ -82,17 +82,19 @@ fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, 
                 .unwrap_or_default()
         }
         (Code::SCHEMA_VIOLATION, Some(Detail::MissingKeys(_))) => {
-            insert_missing(text, tree, analysis, &finding.path).into_iter().collect()
+            insert_missing(text, tree, analysis, &finding.path, today).into_iter().collect()
         }
         (Code::UNSUPPORTED_PACTO_VERSION, _) => {
             quote_version(tree).map(|(title, edit)| vec![fix(title, true, vec![edit])]).unwrap_or_default()
         }
         (Code::HEALTH_INTERFACE_NOT_FOUND | Code::METRICS_INTERFACE_NOT_FOUND, _) => {
-            closest_interfaces(tree, analysis, &finding.path)
-                .into_iter()
-                .enumerate()
-                .map(|(idx, (name, edit))| fix(format!("Change to `{name}`"), idx == 0, vec![edit]))
-                .collect()
+            closest_names(tree, analysis, &finding.path, |it| {
+                matches!(it, Some(InterfaceType::Http | InterfaceType::Grpc))
+            })
+            .into_iter()
+            .enumerate()
+            .map(|(idx, (name, edit))| fix(format!("Change to `{name}`"), idx == 0, vec![edit]))
+            .collect()
         }
         (Code::STATELESS_PERSISTENT_CONFLICT, _) => {
             let mut out = Vec::new();
@@ -134,8 +136,149 @@ fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, 
                 .map(|edit| vec![fix(format!("Add `port: {port}`"), true, vec![edit])])
                 .unwrap_or_default()
         }
+        _ => format_fixes(text, tree, analysis, finding),
+    }
+}
+
+/// Quick fixes for the 1.2 / 2.0 codes and for a misspelt key (any version).
+fn format_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding) -> Vec<Action> {
+    let fix = |title: String, preferred: bool, edits: Vec<(Range<usize>, String)>| Action {
+        title,
+        kind: ActionKind::QuickFix,
+        fixes: Vec::new(),
+        preferred,
+        edits,
+    };
+    let node = tree.get(&finding.path);
+    match (finding.code, &finding.detail) {
+        (Code::SCHEMA_VIOLATION, Some(Detail::UnknownKey(key))) => rename_key(tree, analysis, &finding.path, key)
+            .map(|(name, edit)| vec![fix(format!("Rename to `{name}`"), true, vec![edit])])
+            .unwrap_or_default(),
+        (Code::INVALID_INTERFACE_TYPE, _) => {
+            let renamed = match node.and_then(|it| tree.scalar_str(it)) {
+                Some("http") => "openapi",
+                Some("event") => "asyncapi",
+                _ => return Vec::new(),
+            };
+            node.and_then(|it| set_string(tree, it, renamed))
+                .map(|edit| vec![fix(format!("Change to `{renamed}`"), true, vec![edit])])
+                .unwrap_or_default()
+        }
+        (Code::CAPABILITY_INTERFACE_UNKNOWN, _) => closest_names(tree, analysis, &finding.path, |_| true)
+            .into_iter()
+            .enumerate()
+            .map(|(idx, (name, edit))| fix(format!("Change to `{name}`"), idx == 0, vec![edit]))
+            .collect(),
+        (Code::CAPABILITY_REF_INVALID, _) => {
+            let Some(node) = node else { return Vec::new() };
+            let Some(namespaced) = tree.scalar_str(node).and_then(namespaced_ref) else { return Vec::new() };
+            set_string(tree, node, &namespaced)
+                .map(|edit| vec![fix(format!("Change to `{namespaced}`"), true, vec![edit])])
+                .unwrap_or_default()
+        }
+        (Code::UNSUPPORTED_POLICY_TARGET, _) => node
+            .and_then(|it| set_string(tree, it, "contract"))
+            .map(|edit| vec![fix("Set target to `contract`".into(), true, vec![edit])])
+            .unwrap_or_default(),
+        (Code::DUPLICATE_CAPABILITY, _) => remove_item(text, tree, &finding.path)
+            .map(|edits| vec![fix("Remove the duplicate capability".into(), true, edits)])
+            .unwrap_or_default(),
         _ => Vec::new(),
     }
+}
+
+/// "Rename to `X`" for an unknown key close to an allowed one (the suggestion of its message,
+/// worked out again from the key and the schema): the key's own text, in its own quoting. Not
+/// offered for the keys other fixes or messages handle, or when the mapping already has `X`.
+fn rename_key(tree: &Tree, analysis: &Analysis, path: &Path, key: &str) -> Option<(String, (Range<usize>, String))> {
+    let parent = path.parent()?;
+    let version = analysis.version?;
+    if parent.is_root() && matches!(key, "readiness" | "configuration" | "policy" | "$schema") {
+        return None;
+    }
+    let allowed = version.allowed_keys(&parent);
+    let name = closest_key(key, &allowed)?;
+    let mapping = tree.get(&parent)?;
+    if tree.entry(mapping, name).is_some() {
+        return None;
+    }
+    let edit = set_string(tree, tree.key_node(path)?, name)?;
+    Some((name.to_string(), edit))
+}
+
+/// The allowed key within a small edit distance of `key`, as the unknown-key message picks it.
+fn closest_key<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    let longest = allowed.iter().map(|it| it.chars().count()).max()?;
+    if key.chars().nth(longest + 2).is_some() {
+        return None;
+    }
+    let lower = key.to_lowercase();
+    allowed
+        .iter()
+        .map(|candidate| (crate::core::structural::edit_distance(&lower, &candidate.to_lowercase()), *candidate))
+        .filter(|(distance, candidate)| *distance <= 2.min(candidate.len() / 3 + 1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// An extension ref written as a URL or a path (`https://example.com/flags`, `/example.com/flags`)
+/// → its namespaced form (`example.com/flags`); `None` when none can be derived.
+fn namespaced_ref(reference: &str) -> Option<String> {
+    let without_scheme = reference.split_once("://").map_or(reference, |(_, rest)| rest);
+    let candidate = without_scheme.trim_start_matches('/').trim_end_matches('/');
+    let namespaced = candidate.split_once('/').is_some_and(|(domain, name)| domain.contains('.') && !name.is_empty());
+    (namespaced && candidate != reference && !candidate.contains(char::is_whitespace)).then(|| candidate.to_string())
+}
+
+/// The edits removing the list item at `path` (a later duplicate, so never the first item): its
+/// lines in a block sequence, or `, item` in a flow one. `None` when something elsewhere is an alias
+/// of a value inside the item.
+fn remove_item(text: &str, tree: &Tree, path: &Path) -> Option<Vec<(Range<usize>, String)>> {
+    let Some(Segment::Index(index)) = path.last() else { return None };
+    let list = tree.get(&path.parent()?)?;
+    let items = tree.sequence(list)?;
+    let item = *items.get(*index)?;
+    let previous = *items.get(index.checked_sub(1)?)?;
+    let span = tree.span(item);
+    if aliased_inside(tree, &span) {
+        return None;
+    }
+    let before = line_before(text, span.start);
+    let is_block = before.trim_end().ends_with('-') && before.trim_end().trim_start_matches([' ', '-']).is_empty();
+    if !is_block {
+        // `[a, b]`: from the end of the item before to the end of this one.
+        let start = tree.span(previous).end;
+        return (start <= span.start && text.get(start..span.start)?.trim_start().starts_with(','))
+            .then(|| vec![(start..span.end, String::new())]);
+    }
+    // Only an item on its own `- ` line, not the inner one of `- - a`.
+    if before.trim().len() != 1 {
+        return None;
+    }
+    let line_start = text[..span.start].rfind(['\n', '\r']).map_or(0, |it| it + 1);
+    let content_end = text.get(..span.end)?.trim_end().len().max(span.start);
+    let line_end = text[content_end..].find('\n').map_or(text.len(), |it| content_end + it + 1);
+    Some(vec![(line_start..line_end, String::new())])
+}
+
+/// Whether an alias anywhere in the tree reads a node inside `range`.
+fn aliased_inside(tree: &Tree, range: &Range<usize>) -> bool {
+    let Some(root) = tree.root() else { return false };
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &tree.node(node).kind {
+            NodeKind::Mapping(entries) => stack.extend(entries.iter().flat_map(|it| [it.key, it.value])),
+            NodeKind::Sequence(items) => stack.extend(items.iter().copied()),
+            NodeKind::Alias(target) => {
+                let target = tree.span(*target);
+                if target.start >= range.start && target.end <= range.end {
+                    return true;
+                }
+            }
+            NodeKind::Scalar(_) => {}
+        }
+    }
+    false
 }
 
 /// A tag-pinned `oci://` ref that "Pin to digest" could pin, once the edge has asked the registry for the tag's
@@ -200,12 +343,10 @@ fn source_actions(text: &str, tree: &Tree, analysis: &Analysis, today: Date) -> 
             });
         }
     }
-    if !has_readiness && analysis.version.is_some() {
+    if !has_readiness && let Some(version) = analysis.version {
         let expires = today.add_days(RENEW_DAYS);
         let name = service_name(tree).filter(|it| is_url_segment(it)).unwrap_or_else(|| "service".into());
-        let skeleton = format!(
-            "\n{{i}}minScore: 100\n{{i}}checks:\n{{i}}  - id: dashboard\n{{i}}    type: url\n{{i}}    evidence: https://dashboards.example.com/{name}\n{{i}}    weight: 100\n{{i}}    expires: \"{expires}\""
-        );
+        let skeleton = readiness_skeleton(version, &name, expires);
         let mut edits = Vec::new();
         if analysis.version == Some(SchemaVersion::V1_0) {
             edits.extend(bump_version(tree));
@@ -223,6 +364,23 @@ fn source_actions(text: &str, tree: &Tree, analysis: &Analysis, today: Date) -> 
         }
     }
     out
+}
+
+/// The body of a new `readiness` section for `version` (`{i}` is the child indentation): 1.0 and
+/// 1.1 per-check expiry, 1.2 one assessment of checks with a status, 2.0 the same with claims.
+fn readiness_skeleton(version: SchemaVersion, name: &str, expires: Date) -> String {
+    let evidence = format!("https://dashboards.example.com/{name}");
+    match version {
+        SchemaVersion::V1_0 | SchemaVersion::V1_1 => format!(
+            "\n{{i}}minScore: 100\n{{i}}checks:\n{{i}}  - id: dashboard\n{{i}}    type: url\n{{i}}    evidence: {evidence}\n{{i}}    weight: 100\n{{i}}    expires: \"{expires}\""
+        ),
+        SchemaVersion::V1_2 | SchemaVersion::V2_0 => {
+            let list = if version == SchemaVersion::V2_0 { "claims" } else { "checks" };
+            format!(
+                "\n{{i}}minScore: 100\n{{i}}expires: \"{expires}\"\n{{i}}{list}:\n{{i}}  - id: dashboard\n{{i}}    type: url\n{{i}}    status: done\n{{i}}    evidence: {evidence}\n{{i}}    weight: 100"
+            )
+        }
+    }
 }
 
 /// `pactoVersion: "1.0"` → `"1.1"`, keeping anchors, tags and the quote style. Only for a string
@@ -254,16 +412,21 @@ fn quote_version(tree: &Tree) -> Option<(String, (Range<usize>, String))> {
     Some((format!("Quote pactoVersion: \"{version}\""), (span, format!("\"{version}\""))))
 }
 
-/// Declared interface names that fit the probe, closest to the written one first, each with the
+/// Declared interface names whose type `fits`, closest to the written one first, each with the
 /// edit that writes it in place of the written one.
-fn closest_interfaces(tree: &Tree, analysis: &Analysis, path: &Path) -> Vec<(String, (Range<usize>, String))> {
+fn closest_names(
+    tree: &Tree,
+    analysis: &Analysis,
+    path: &Path,
+    fits: impl Fn(Option<InterfaceType>) -> bool,
+) -> Vec<(String, (Range<usize>, String))> {
     let Some(node) = tree.get(path) else { return Vec::new() };
     let written = tree.scalar_str(node).unwrap_or("");
     let Some(contract) = &analysis.contract else { return Vec::new() };
     let mut candidates: Vec<(usize, String)> = contract
         .interfaces
         .iter()
-        .filter(|it| matches!(it.kind, Some(InterfaceType::Http | InterfaceType::Grpc)))
+        .filter(|it| fits(it.kind))
         .filter_map(|it| it.name.clone())
         .map(|name| (crate::core::structural::edit_distance(written, &name), name))
         .collect();
@@ -289,7 +452,7 @@ fn swap_scaling(text: &str, tree: &Tree) -> Option<Vec<(Range<usize>, String)>> 
 
 /// Adds the required keys the object at `path` lacks (every missing-key finding about it), with
 /// placeholder values that validate.
-fn insert_missing(text: &str, tree: &Tree, analysis: &Analysis, path: &Path) -> Option<Action> {
+fn insert_missing(text: &str, tree: &Tree, analysis: &Analysis, path: &Path, today: Date) -> Option<Action> {
     let version = analysis.version?;
     let mut missing: Vec<&str> = Vec::new();
     for finding in analysis.findings.iter().filter(|it| it.path == *path) {
@@ -304,8 +467,15 @@ fn insert_missing(text: &str, tree: &Tree, analysis: &Analysis, path: &Path) -> 
     if missing.is_empty() {
         return None;
     }
-    let keys: Vec<(&str, String)> =
-        missing.iter().map(|key| (*key, placeholder(version, &path.key(key), analysis.document.as_ref()))).collect();
+    let keys: Vec<(&str, String)> = missing
+        .iter()
+        .map(|key| {
+            let at = path.key(key);
+            let value = format_placeholder(version, &at, today)
+                .unwrap_or_else(|| placeholder(version, &at, analysis.document.as_ref()));
+            (*key, value)
+        })
+        .collect();
     let edit = insert_keys(text, tree, path, &keys)?;
     let names: Vec<String> = missing.iter().map(|it| format!("`{it}`")).collect();
     Some(Action {
@@ -315,6 +485,28 @@ fn insert_missing(text: &str, tree: &Tree, analysis: &Analysis, path: &Path) -> 
         preferred: true,
         edits: vec![edit],
     })
+}
+
+/// A placeholder that differs in the 1.2 and 2.0 formats: 2.0 interfaces by spec file, the
+/// assessment's `expires` and items with a status. `None`: [`placeholder`] decides.
+fn format_placeholder(version: SchemaVersion, path: &Path, today: Date) -> Option<String> {
+    let text = path.to_string();
+    let in_interface =
+        matches!(path.segments(), [Segment::Key(list), Segment::Index(_), Segment::Key(_)] if &**list == "interfaces");
+    let item = "\n{i}- id: dashboard\n{i}  type: url\n{i}  status: done\n{i}  evidence: https://dashboards.example.com\n{i}  weight: 100";
+    match version {
+        SchemaVersion::V2_0 if in_interface && text.ends_with(".type") => Some("openapi".into()),
+        SchemaVersion::V2_0 if in_interface && text.ends_with(".ref") => Some("interfaces/openapi.yaml".into()),
+        SchemaVersion::V2_0 if text == "readiness.claims" => Some(item.into()),
+        SchemaVersion::V1_2 if text == "readiness.checks" => Some(item.into()),
+        SchemaVersion::V1_2 | SchemaVersion::V2_0 if text == "readiness.expires" => {
+            Some(format!("\"{}\"", today.add_days(RENEW_DAYS)))
+        }
+        SchemaVersion::V1_2 | SchemaVersion::V2_0 if text == "pactoVersion" => {
+            Some(format!("\"{}\"", version.as_str()))
+        }
+        _ => None,
+    }
 }
 
 /// A value for a new key: a literal that validates, or a nested block (`{i}` is the child indentation).

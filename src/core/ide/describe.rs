@@ -5,11 +5,51 @@ use serde_json::Value;
 use crate::core::ide::markdown;
 use crate::core::model::{Interface, InterfaceType};
 use crate::core::path::{Path, Segment};
-use crate::core::schema::{SchemaVersion, enum_description};
+use crate::core::schema::{Compatibility, SchemaVersion, enum_description};
+use crate::core::yaml::Tree;
+
+/// The schema the editor reads for a contract: its format, and how 1.0 and 1.1 are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Format {
+    pub version: SchemaVersion,
+    pub compatibility: Compatibility,
+}
+
+impl Format {
+    /// The format of a contract whose version is `version`; an unknown one (not written yet, or
+    /// not one we implement) is read as the newest format.
+    pub fn new(version: Option<SchemaVersion>, compatibility: Compatibility) -> Format {
+        Format { version: version.unwrap_or(SchemaVersion::V2_0), compatibility }
+    }
+
+    /// The schema node describing the value at `path`.
+    pub fn node_at(self, path: &Path) -> Option<&'static Value> {
+        self.version.node_at_for(self.compatibility, path)
+    }
+
+    /// The `description` of the property at `path`.
+    pub fn description(self, path: &Path) -> Option<&'static str> {
+        self.version.description_for(self.compatibility, path)
+    }
+}
+
+/// The version a (maybe partial) tree declares in `pactoVersion`, quoted or not.
+pub fn declared_version(tree: &Tree) -> Option<SchemaVersion> {
+    let node = tree.get(&Path::root().key("pactoVersion"))?;
+    SchemaVersion::parse(&tree.scalar(node)?.value)
+}
+
+/// The version a text declares on a top-level `pactoVersion:` line, for text that does not parse
+/// yet (while typing).
+pub fn declared_version_in(text: &str) -> Option<SchemaVersion> {
+    let line = text.lines().find_map(|it| it.trim_start_matches('\u{feff}').strip_prefix("pactoVersion:"))?;
+    let value = line.split(" #").next()?.trim();
+    SchemaVersion::parse(value.trim_matches(|c| c == '"' || c == '\''))
+}
 
 /// A one-line summary of the property at `path`: its type and constraints.
-pub fn type_line(version: SchemaVersion, path: &Path, required: bool) -> String {
-    let Some(node) = version.node_at(path) else { return String::new() };
+pub fn type_line(format: Format, path: &Path, required: bool) -> String {
+    let Some(node) = format.node_at(path) else { return String::new() };
     let mut parts = Vec::new();
     parts.push(type_name(node));
     if required {
@@ -50,22 +90,22 @@ fn type_name(node: &Value) -> String {
 }
 
 /// Markdown for a key: its name, type line, description, allowed values and pattern.
-pub fn key_markdown(version: SchemaVersion, path: &Path) -> Option<String> {
-    let node = version.node_at(path)?;
+pub fn key_markdown(format: Format, path: &Path) -> Option<String> {
+    let node = format.node_at(path)?;
     let name = match path.last() {
         Some(Segment::Key(key)) => key.to_string(),
         _ => path.to_string(),
     };
     let required = path.parent().is_some_and(|parent| {
-        version
+        format
             .node_at(&parent)
             .and_then(|it| it.get("required"))
             .and_then(Value::as_array)
             .is_some_and(|it| it.iter().any(|key| key.as_str() == Some(name.as_str())))
     });
     // The key can be the user's own (under `metadata`); the type line comes from the schema.
-    let mut out = format!("**{}** — {}\n", markdown::escape(&name), type_line(version, path, required));
-    if let Some(description) = version.description(path) {
+    let mut out = format!("**{}** — {}\n", markdown::escape(&name), type_line(format, path, required));
+    if let Some(description) = format.description(path) {
         out.push_str(&format!("\n{description}\n"));
     }
     if let Some(options) = node.get("enum").and_then(Value::as_array) {
@@ -95,6 +135,9 @@ pub fn interface_markdown(interface: &Interface) -> String {
     let mut out = format!("**{}** — {}", markdown::escape(name), markdown::escape(&facts.join(" · ")));
     if let Some(contract) = &interface.contract {
         out.push_str(&format!("\n\nContract: {}", markdown::code(contract)));
+    }
+    if let Some(spec) = &interface.reference {
+        out.push_str(&format!("\n\nSpec: {}", markdown::code(spec)));
     }
     out
 }

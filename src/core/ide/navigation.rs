@@ -1,4 +1,5 @@
-//! Go to definition, references and rename for interface names; definition of bundle file paths.
+//! Go to definition, references and rename for interface names (named by 1.x probes and 2.0
+//! capability bindings); definition of bundle file paths.
 
 use std::ops::Range;
 
@@ -16,11 +17,12 @@ pub enum Target {
     File(String),
 }
 
-/// The `(list, key)` pairs whose values are bundle-relative file paths.
-pub const FILE_FIELDS: [(&str, &str); 3] =
-    [("interfaces", "contract"), ("configurations", "schema"), ("policies", "schema")];
+/// The `(list, key)` pairs whose values are bundle-relative file paths (`interfaces[].ref` is a 2.0
+/// spec file).
+pub const FILE_FIELDS: [(&str, &str); 4] =
+    [("interfaces", "contract"), ("interfaces", "ref"), ("configurations", "schema"), ("policies", "schema")];
 
-/// The paths whose values name an interface.
+/// The 1.x paths whose values name an interface; 2.0 names them in `capabilities[].binding.interface`.
 const REFERENCES: [&str; 2] = ["runtime.health.interface", "runtime.metrics.interface"];
 
 pub fn definition(tree: &Tree, offset: usize) -> Option<Target> {
@@ -30,7 +32,7 @@ pub fn definition(tree: &Tree, offset: usize) -> Option<Target> {
     }
     let text = hit.path.to_string();
     let value = tree.scalar_str(hit.node)?;
-    if REFERENCES.contains(&text.as_str()) {
+    if is_reference(&hit.path, &text) {
         let declaration = interface_declarations(tree).into_iter().find(|(name, _)| name == value)?;
         return Some(Target::Here(shown_span(tree, declaration.1)));
     }
@@ -94,15 +96,34 @@ pub fn rename(tree: &Tree, offset: usize, new_name: &str) -> Result<Vec<(Range<u
 fn occurrences(tree: &Tree, name: &str) -> Vec<NodeId> {
     let mut nodes: Vec<NodeId> =
         interface_declarations(tree).into_iter().filter(|(it, _)| it == name).map(|(_, node)| node).collect();
-    for reference in REFERENCES {
-        if let Some(node) = Path::parse(reference).and_then(|path| tree.get(&path))
-            && tree.scalar_str(node) == Some(name)
-            && !nodes.contains(&node)
-        {
+    let probes = REFERENCES.iter().filter_map(|it| Path::parse(it).and_then(|path| tree.get(&path)));
+    for node in probes.chain(binding_references(tree)) {
+        if tree.scalar_str(node) == Some(name) && !nodes.contains(&node) {
             nodes.push(node);
         }
     }
     nodes
+}
+
+/// The `capabilities[i].binding.interface` values, in document order.
+fn binding_references(tree: &Tree) -> Vec<NodeId> {
+    let Some(items) = tree.get(&Path::root().key("capabilities")).and_then(|it| tree.sequence(it)) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let binding = tree.entry(*item, "binding")?.value;
+            Some(tree.entry(tree.resolve(binding), "interface")?.value)
+        })
+        .collect()
+}
+
+/// Whether the value at `path` (written `text`) names an interface.
+fn is_reference(path: &Path, text: &str) -> bool {
+    REFERENCES.contains(&text)
+        || matches!(path.segments(), [Segment::Key(list), Segment::Index(_), Segment::Key(binding), Segment::Key(key)]
+            if &**list == "capabilities" && &**binding == "binding" && &**key == "interface")
 }
 
 /// What to show for a value: its own text, or the whole alias.
@@ -117,7 +138,7 @@ fn name_at(tree: &Tree, offset: usize) -> Option<String> {
         return None;
     }
     let is_declaration = matches!(hit.path.segments(), [Segment::Key(list), Segment::Index(_), Segment::Key(key)] if &**list == "interfaces" && &**key == "name");
-    let is_reference = REFERENCES.contains(&hit.path.to_string().as_str());
+    let is_reference = is_reference(&hit.path, &hit.path.to_string());
     if !(is_declaration || is_reference) {
         return None;
     }

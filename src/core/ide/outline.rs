@@ -27,8 +27,9 @@ pub struct Symbol {
     pub children: Vec<Symbol>,
 }
 
-/// The outline: top-level sections, with interfaces, dependencies, configurations, policies
-/// and readiness checks listed by name.
+/// The outline: top-level sections, with interfaces, dependencies, configurations, policies,
+/// readiness checks (1.x) or claims (2.0) listed by name, 2.0 capabilities by type (an extension by
+/// its ref) and extensions by key.
 pub fn symbols(tree: &Tree) -> Vec<Symbol> {
     let Some(root) = tree.root() else { return Vec::new() };
     let Some(entries) = tree.mapping(root) else { return Vec::new() };
@@ -60,11 +61,20 @@ pub fn symbols(tree: &Tree) -> Vec<Symbol> {
                 (SymbolKind::Package, None, items(tree, value, "name", SymbolKind::Object, &["schema", "ref"]))
             }
             "readiness" => {
-                let checks = tree.entry(value, "checks").map(|it| tree.resolve(it.value));
-                let children =
-                    checks.map_or_else(Vec::new, |it| items(tree, it, "id", SymbolKind::Event, &["type", "expires"]));
-                (SymbolKind::Object, None, children)
+                let list = tree.entry(value, "checks").or_else(|| tree.entry(value, "claims"));
+                let list = list.map(|it| tree.resolve(it.value));
+                let details = ["type", "status", "expires"];
+                let children = list.map_or_else(Vec::new, |it| items(tree, it, "id", SymbolKind::Event, &details));
+                let expires = tree.entry(value, "expires").and_then(|it| tree.scalar_str(it.value));
+                (SymbolKind::Object, expires.map(|it| format!("expires {it}")), children)
             }
+            "capabilities" => (SymbolKind::Package, None, capabilities(tree, value)),
+            "workload" => (SymbolKind::Field, tree.scalar_str(value).map(String::from), Vec::new()),
+            "state" => {
+                let kind = tree.entry(value, "type").and_then(|it| tree.scalar_str(it.value)).map(String::from);
+                (SymbolKind::Object, kind, Vec::new())
+            }
+            "extensions" => (SymbolKind::Object, None, keys(tree, value)),
             "runtime" => {
                 let workload = tree.entry(value, "workload").and_then(|it| tree.scalar_str(it.value)).map(String::from);
                 (SymbolKind::Object, workload, Vec::new())
@@ -100,6 +110,59 @@ fn items(tree: &Tree, list: NodeId, name_key: &str, kind: SymbolKind, detail_key
                 span,
                 children: Vec::new(),
             }
+        })
+        .collect()
+}
+
+/// One symbol per 2.0 capability: named by its type (an extension by its ref), with the interface
+/// and path it is bound to.
+fn capabilities(tree: &Tree, list: NodeId) -> Vec<Symbol> {
+    let Some(items) = tree.sequence(list) else { return Vec::new() };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let field = |mapping: NodeId, key: &str| {
+                tree.entry(mapping, key).and_then(|it| Some((tree.scalar_str(it.value)?, tree.span(it.value))))
+            };
+            let kind = field(*item, "type");
+            let named = match kind {
+                Some(("extension", _)) => field(*item, "ref").or(kind),
+                _ => kind,
+            };
+            let binding = tree.entry(*item, "binding").map(|it| it.value);
+            let details: Vec<&str> = binding
+                .map(|it| ["interface", "path"].iter().filter_map(|key| field(it, key).map(|(text, _)| text)).collect())
+                .unwrap_or_default();
+            let span = tree.span(*item);
+            Symbol {
+                name: named.as_ref().map_or_else(|| format!("[{index}]"), |(text, _)| text.to_string()),
+                detail: (!details.is_empty()).then(|| details.join(" · ")),
+                kind: SymbolKind::Object,
+                selection: named.map_or_else(|| span.clone(), |(_, span)| span),
+                span,
+                children: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// One symbol per key of a mapping (the 2.0 `extensions`).
+fn keys(tree: &Tree, mapping: NodeId) -> Vec<Symbol> {
+    let Some(entries) = tree.mapping(mapping) else { return Vec::new() };
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let name = tree.key_text(entry.key)?.to_string();
+            let span = tree.span(entry.key).start..tree.span(entry.value).end.max(tree.span(entry.key).end);
+            Some(Symbol {
+                name,
+                detail: None,
+                kind: SymbolKind::Object,
+                span,
+                selection: tree.span(entry.key),
+                children: Vec::new(),
+            })
         })
         .collect()
 }
@@ -181,7 +244,10 @@ pub fn links(tree: &Tree) -> Vec<(Range<usize>, LinkTarget)> {
             }
         }
     }
-    for check in list_items(tree, &Path::root().key("readiness").key("checks")) {
+    let readiness = Path::root().key("readiness");
+    let items =
+        list_items(tree, &readiness.key("checks")).into_iter().chain(list_items(tree, &readiness.key("claims")));
+    for check in items {
         let is_url = tree.entry(check, "type").and_then(|it| tree.scalar_str(it.value)) == Some("url");
         if let (true, Some(entry)) = (is_url, tree.entry(check, "evidence"))
             && let Some(value) =

@@ -56,6 +56,7 @@ fn local(session: &Session, params: CompletionParams) -> Option<(Vec<CompletionI
         text: &analyzed.text,
         offset,
         version: analyzed.analysis.version,
+        compatibility: session.settings().compatibility,
         contract: analyzed.analysis.contract.as_ref().unwrap_or(&empty),
         bundle_files: &bundle_files,
         today: today(),

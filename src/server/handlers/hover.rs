@@ -59,7 +59,8 @@ fn local(session: &Session, params: HoverParams) -> Option<Local> {
     let offset = convert::offset(&analyzed.text, &analyzed.lines, position.position, encoding);
     let contract = analyzed.analysis.contract.clone().unwrap_or_default();
     let tree = &analyzed.analysis.parsed.tree;
-    let hover = hover::hover(tree, &contract, analyzed.analysis.version, offset, today());
+    let compatibility = session.settings().compatibility;
+    let hover = hover::hover(tree, &contract, analyzed.analysis.version, compatibility, offset, today());
     let reference = remote::ref_at(tree, offset);
     Some(Local { analyzed, encoding, hover, reference })
 }
