@@ -75,9 +75,16 @@ test('the extension drives the real server through vscode-languageclient', { tim
 
     // The open pacto.yaml was sent on start; its diagnostics land in the collection.
     const diagnostics = await until('diagnostics', () => stub.diagnostics.get(uri), logs);
-    const health = diagnostics.find((it) => it.code === 'HEALTH_INTERFACE_NOT_FOUND');
-    assert.ok(health, diagnostics.map((it) => it.code).join(', '));
+    // With a `codeDescription`, vscode-languageclient turns the code into `{value, target}`: the code links to
+    // its entry in docs/rules.md.
+    const code = (it: { code?: unknown }) => (it.code as { value?: string })?.value ?? it.code;
+    const health = diagnostics.find((it) => code(it) === 'HEALTH_INTERFACE_NOT_FOUND');
+    assert.ok(health, diagnostics.map(code).join(', '));
     assert.deepEqual([health.range.start.line, health.range.start.character, health.source], [27, 15, 'pacto']);
+    assert.equal(
+      String((health.code as { target?: unknown }).target),
+      'https://github.com/trianalab-community/pacto-lsp/blob/main/docs/rules.md#health_interface_not_found',
+    );
 
     // "Pacto: Validate" from the palette: the active document, a summary, "Details" opens the JSON.
     state.click = 'Details';
