@@ -22,6 +22,8 @@ pub struct Settings {
     pub diff_baseline: Option<String>,
     /// `compatibility`: how `pactoVersion` 1.0 and 1.1 are read (`"v1"`, the default, or `"v2"`).
     pub compatibility: Compatibility,
+    /// `workspaceDiagnostics`: every contract under the workspace folders is checked in the background.
+    pub workspace_diagnostics: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             cache_dir: None,
             diff_baseline: None,
             compatibility: Compatibility::V1,
+            workspace_diagnostics: true,
         }
     }
 }
@@ -69,6 +72,9 @@ impl Settings {
                 .and_then(Value::as_str)
                 .and_then(Compatibility::parse)
                 .unwrap_or(defaults.compatibility),
+            workspace_diagnostics: get(&["workspaceDiagnostics"])
+                .and_then(Value::as_bool)
+                .unwrap_or(defaults.workspace_diagnostics),
         }
     }
 
@@ -113,6 +119,8 @@ mod tests {
         assert_eq!((registry.plain_http, registry.timeout_ms), (vec!["reg:5000".to_string()], 100));
         let baseline = Settings::from_json(&json!({"pacto": {"diff.baseline": "../v1"}}));
         assert_eq!(baseline.diff_baseline.as_deref(), Some("../v1"));
+        assert!(!Settings::from_json(&json!({"pacto": {"workspaceDiagnostics": false}})).workspace_diagnostics);
+        assert!(Settings::from_json(&json!({"workspaceDiagnostics": "no"})).workspace_diagnostics);
     }
 
     #[test]
