@@ -48,6 +48,10 @@ pub const QUIET: Duration = Duration::from_millis(50);
 /// it knows (a refresh follows when the rest is done).
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// At most this many contracts are checked in the background (the first ones in path order); a folder with
+/// more is a folder of generated or vendored copies rather than a repository of services.
+const MAX_CONTRACTS: usize = 5000;
+
 /// When the editor last handled an edit or a request, in milliseconds since [`EPOCH`].
 static LAST_ACTIVITY: AtomicU64 = AtomicU64::new(0);
 static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
@@ -89,8 +93,6 @@ struct State {
     forced: HashSet<PathBuf>,
     /// The folders are walked again before the queue is served.
     rescan: bool,
-    /// A file is being checked or the folders walked.
-    busy: bool,
     entries: HashMap<PathBuf, Entry>,
     /// A report changed since the client was last told (pull model).
     changed: bool,
@@ -261,7 +263,6 @@ fn run(weak: Weak<Session>, handle: tokio::runtime::Handle) {
         if outcome.is_err() {
             tracing::error!("the workspace checker panicked on one file; it goes on with the next");
         }
-        session.workspace.state().busy = false;
         std::thread::yield_now();
     }
 }
@@ -272,13 +273,11 @@ fn next_job(session: &Session) -> Option<Job> {
     let mut state = index.state();
     if state.rescan {
         state.rescan = false;
-        state.busy = true;
         return Some(Job::Scan);
     }
     if let Some(path) = state.queue.pop_front() {
         state.queued.remove(&path);
         let forced = state.forced.remove(&path);
-        state.busy = true;
         return Some(Job::Check(path, forced));
     }
     index.idle.send_replace(true);
@@ -330,16 +329,24 @@ fn scan(session: &Arc<Session>, handle: &tokio::runtime::Handle) -> usize {
         clear(session, handle);
         return 0;
     }
-    let found = walk(&session.workspaces());
+    let mut sorted: Vec<PathBuf> = walk(&session.workspaces()).into_iter().collect();
+    sorted.sort();
+    if sorted.len() > MAX_CONTRACTS {
+        tracing::warn!(
+            found = sorted.len(),
+            kept = MAX_CONTRACTS,
+            "too many contracts in the workspace; checking the first"
+        );
+        sorted.truncate(MAX_CONTRACTS);
+    }
+    let kept: HashSet<&PathBuf> = sorted.iter().collect();
     let gone: Vec<PathBuf> = {
         let state = session.workspace.state();
-        state.entries.keys().filter(|it| !found.contains(*it)).cloned().collect()
+        state.entries.keys().filter(|it| !kept.contains(it)).cloned().collect()
     };
     for path in gone {
         forget(session, handle, &path);
     }
-    let mut sorted: Vec<PathBuf> = found.into_iter().collect();
-    sorted.sort();
     let count = sorted.len();
     for path in sorted {
         session.workspace.enqueue(path, false);
@@ -393,7 +400,7 @@ fn forget(session: &Arc<Session>, handle: &tokio::runtime::Handle, path: &Path) 
     };
     if let Some(entry) = removed {
         requeue_dependents(session, path, &entry.summary);
-        if !session.flags().pull_diagnostics {
+        if !session.flags().pull_diagnostics && !entry.diagnostics.is_empty() {
             publish_closed(session, handle, entry.uri, Vec::new());
         }
     }
@@ -456,18 +463,19 @@ fn check(session: &Arc<Session>, handle: &tokio::runtime::Handle, path: &Path, f
         name_range,
         dependency_ranges,
     };
-    let (report_changed, old_summary, new_summary) = {
+    let (report_changed, had_findings, old_summary, new_summary) = {
         let mut state = session.workspace.state();
         let new_summary = entry.summary.clone();
         let old = state.entries.insert(path.to_path_buf(), entry);
         let report_changed = old.as_ref().is_none_or(|it| it.result_id != result_id);
+        let had_findings = old.as_ref().is_some_and(|it| !it.diagnostics.is_empty());
         let old_summary = old.map(|it| it.summary);
         let identity = |it: &Summary| (it.name.clone(), it.version.clone());
         if old_summary.as_ref().map(identity) != Some(identity(&new_summary)) {
             state.summaries_changed = true;
         }
         state.changed |= report_changed || forced;
-        (report_changed, old_summary, new_summary)
+        (report_changed, had_findings, old_summary, new_summary)
     };
     // The bundles that depend on this one are checked again when its name or version changed.
     let identity = |it: &Summary| (it.name.clone(), it.version.clone());
@@ -478,7 +486,8 @@ fn check(session: &Arc<Session>, handle: &tokio::runtime::Handle, path: &Path, f
         requeue_dependents(session, path, &new_summary);
     }
     tracing::debug!(path = %path.display(), findings = items.len(), "workspace contract checked");
-    if (report_changed || forced) && !session.flags().pull_diagnostics {
+    // A clean file that was clean (or never reported) has nothing to clear: 500 clean contracts cost no publish.
+    if (report_changed || forced) && (had_findings || !items.is_empty()) && !session.flags().pull_diagnostics {
         publish_closed(session, handle, uri, items.to_vec());
     }
 }
@@ -766,5 +775,45 @@ impl Progress {
         if let Some(ongoing) = self.ongoing.take() {
             handle.block_on(ongoing.finish_with_message(format!("{} contracts checked", self.total)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn the_walk_respects_ignore_files_and_does_not_follow_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let ws = dir.path();
+        for bundle in ["a", "nested/b", "generated/c", "scratch/d", "vendor/e", ".hidden/f"] {
+            write(&ws.join(bundle).join("pacto.yaml"), "");
+        }
+        write(&ws.join("a/other.yaml"), "");
+        write(&ws.join(".gitignore"), "generated/\n");
+        write(&ws.join(".pactoignore"), "scratch/\n");
+        write(&ws.join("vendor/.ignore"), "e/\n");
+        write(&outside.path().join("linked/pacto.yaml"), "");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.path().join("linked"), ws.join("link")).unwrap();
+        let mut found: Vec<String> = walk(&[ws.to_path_buf()])
+            .into_iter()
+            .map(|it| it.strip_prefix(ws).unwrap().display().to_string())
+            .collect();
+        found.sort();
+        assert_eq!(found, vec!["a/pacto.yaml", "nested/b/pacto.yaml"]);
+    }
+
+    #[test]
+    fn labels_are_relative_to_the_workspace_folder() {
+        let ws = PathBuf::from("/ws");
+        assert_eq!(relative_label(Path::new("/ws/services/a"), std::slice::from_ref(&ws)), "services/a");
+        assert_eq!(relative_label(Path::new("/elsewhere/b"), &[ws]), "b");
     }
 }
