@@ -313,9 +313,23 @@ fn finished_batch(session: &Arc<Session>, handle: &tokio::runtime::Handle) {
         });
     }
     if summaries {
+        // Only documents with a dependency that may lead into the workspace can have changed.
+        let uris: Vec<Uri> = session
+            .documents
+            .iter()
+            .filter(|doc| {
+                let contract = doc.analyzed.as_ref().and_then(|it| it.analysis.contract.as_ref());
+                contract.is_some_and(|it| {
+                    it.dependencies
+                        .iter()
+                        .any(|dependency| dependency.reference.as_deref().and_then(engine::target).is_some())
+                })
+            })
+            .map(|doc| doc.key().clone())
+            .collect();
         let session = session.clone();
         handle.spawn(async move {
-            for uri in session.open_uris() {
+            for uri in uris {
                 diagnostics::republish(&session, &uri).await;
             }
         });
