@@ -119,6 +119,12 @@ fn workspace_diagnostics_report_exactly_the_broken_contracts_and_follow_the_disk
     ]
     .into();
     assert_eq!(broken(&first), expected);
+    let begin = server.wait_for("the progress of the walk", |it| {
+        it["method"] == "$/progress" && it["params"]["value"]["kind"] == "begin"
+    });
+    assert_eq!(begin["params"]["value"]["title"], "Pacto: checking 30 contracts");
+    server.wait_for("the end of the walk", |it| it["method"] == "$/progress" && it["params"]["value"]["kind"] == "end");
+    server.wait_for("a refresh", |it| it["server-request"] == "workspace/diagnostic/refresh");
 
     // Nothing changed: every file is unchanged.
     let again = items(&server.request("workspace/diagnostic", json!({"previousResultIds": previous(&first)})).unwrap());
