@@ -16,15 +16,16 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
     CodeActionParams, CodeActionResponse, CodeLens, CodeLensParams, CompletionParams, CompletionResponse,
     DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentLink, DocumentLinkParams, DocumentSymbolParams,
-    DocumentSymbolResponse, ExecuteCommandParams, FoldingRange, FoldingRangeParams, GotoDefinitionParams,
-    GotoDefinitionResponse, Hover, HoverParams, InitializeParams, InitializeResult, InitializedParams, Location,
-    PrepareRenameResponse, ReferenceParams, RenameParams, SelectionRange, SelectionRangeParams,
-    TextDocumentPositionParams, WorkspaceEdit,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentDiagnosticParams, DocumentDiagnosticReportResult,
+    DocumentLink, DocumentLinkParams, DocumentSymbolParams, DocumentSymbolResponse, ExecuteCommandParams, FoldingRange,
+    FoldingRangeParams, GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverParams, InitializeParams,
+    InitializeResult, InitializedParams, Location, PrepareRenameResponse, ReferenceParams, RenameParams,
+    SelectionRange, SelectionRangeParams, TextDocumentPositionParams, WorkspaceDiagnosticParams,
+    WorkspaceDiagnosticReportResult, WorkspaceEdit,
 };
 
 use crate::server::handlers::{
-    code_action, code_lens, completion, debug, definition, execute_command, hover, lifecycle, references, rename,
+    code_action, code_lens, completion, debug, definition, execute_command, hover, lifecycle, pull, references, rename,
     structure, text_sync, workspace,
 };
 use crate::server::session::Session;
@@ -36,6 +37,8 @@ pub struct Backend {
 /// Runs a request's engine work on a blocking thread, catching a panic: the request is then
 /// answered with an `InternalError` and the panic is logged with the method's name.
 pub async fn blocking<T: Send + 'static>(method: &'static str, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    // A request is editor activity: the background checker of the workspace waits for it.
+    crate::server::workspace_index::touch();
     match tokio::task::spawn_blocking(move || catch_unwind(AssertUnwindSafe(work))).await {
         Ok(Ok(it)) => Ok(it),
         Ok(Err(_)) | Err(_) => {
@@ -163,6 +166,15 @@ impl LanguageServer for Backend {
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         let session = self.session.clone();
         blocking("textDocument/codeLens", move || code_lens::code_lens(&session, params)).await
+    }
+
+    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        let session = self.session.clone();
+        blocking("textDocument/diagnostic", move || pull::document(&session, params)).await
+    }
+
+    async fn workspace_diagnostic(&self, params: WorkspaceDiagnosticParams) -> Result<WorkspaceDiagnosticReportResult> {
+        Ok(pull::workspace(self.session.clone(), params).await)
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<serde_json::Value>> {

@@ -31,6 +31,7 @@ use crate::server::files::{Cached, FileCache, Misses};
 use crate::server::live_diff::{self, LiveDiff};
 use crate::server::registry::{asks_registries, policy_key};
 use crate::server::session::{Asking, Session, Snapshot, fault_injected, today};
+use crate::server::workspace_index;
 
 /// A check loads missing bundle files and runs again as long as each round asks for files no
 /// earlier round loaded (policy refs nest 16 deep and each round finds one more level), but never
@@ -407,9 +408,11 @@ async fn send(session: &Session, uri: &Uri, analyzed: &Analyzed) {
     let mut diagnostics: Vec<Diagnostic> =
         analyzed.analysis.findings.iter().map(|it| to_diagnostic(text, lines, it, encoding)).collect();
     // What the registries said, as far as it is known now (never waits).
+    // The workspace bundles stand in for local refs and for `oci://` ones the registries have not answered.
     if let Some(contract) = analyzed.analysis.contract.as_ref() {
-        let lookups = session.remotes.cached(&registry::wanted(contract));
-        let findings = registry::findings(text, &analyzed.analysis.parsed.tree, contract, &lookups);
+        let root = session.bundle_root(uri);
+        let tree = &analyzed.analysis.parsed.tree;
+        let findings = workspace_index::dependency_findings(session, root.as_deref(), text, tree, contract);
         diagnostics.extend(findings.iter().map(|it| to_diagnostic(text, lines, it, encoding)));
     }
     if let Some(live) = session.live_diff(uri).filter(|it| (it.generation, it.version) == analyzed.key()) {

@@ -15,6 +15,7 @@ mod remote_ide;
 mod session;
 mod settings;
 mod stdio;
+mod workspace_index;
 
 use std::path::PathBuf;
 use std::sync::Arc;

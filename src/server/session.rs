@@ -19,6 +19,7 @@ use crate::server::files::FileCache;
 use crate::server::live_diff::{self, Baseline, LiveDiff};
 use crate::server::registry::Remotes;
 use crate::server::settings::Settings;
+use crate::server::workspace_index::WorkspaceIndex;
 
 /// What the client said it can do, read once at `initialize`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -30,6 +31,11 @@ pub struct ClientFlags {
     pub work_done_progress: bool,
     /// The client applies `CreateFile` operations in workspace edits (migrations create spec files).
     pub create_files: bool,
+    /// The client pulls diagnostics (`textDocument/diagnostic`, LSP 3.17): closed files are reported when it
+    /// asks, not pushed.
+    pub pull_diagnostics: bool,
+    /// The client accepts `workspace/diagnostic/refresh`.
+    pub diagnostic_refresh: bool,
 }
 
 pub struct Session {
@@ -60,6 +66,8 @@ pub struct Session {
     pub remotes: Remotes,
     /// Per document: the registry work its newest published version wants, and whether its task runs.
     pub asking: DashMap<Uri, Arc<Asking>>,
+    /// Every contract in the workspace folders, checked in the background.
+    pub workspace: WorkspaceIndex,
 }
 
 /// Single-flight registry work for one document: at most one task asks the registries for it, and only the
@@ -147,6 +155,7 @@ impl Session {
             diffs: DashMap::new(),
             remotes: Remotes::new(&Settings::default()),
             asking: DashMap::new(),
+            workspace: WorkspaceIndex::default(),
         }
     }
 

@@ -22,6 +22,8 @@ pub struct Settings {
     pub diff_baseline: Option<String>,
     /// `compatibility`: how `pactoVersion` 1.0 and 1.1 are read (`"v1"`, the default, or `"v2"`).
     pub compatibility: Compatibility,
+    /// `workspaceDiagnostics`: every contract under the workspace folders is checked in the background.
+    pub workspace_diagnostics: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             cache_dir: None,
             diff_baseline: None,
             compatibility: Compatibility::V1,
+            workspace_diagnostics: true,
         }
     }
 }
@@ -69,6 +72,9 @@ impl Settings {
                 .and_then(Value::as_str)
                 .and_then(Compatibility::parse)
                 .unwrap_or(defaults.compatibility),
+            workspace_diagnostics: get(&["workspaceDiagnostics"])
+                .and_then(Value::as_bool)
+                .unwrap_or(defaults.workspace_diagnostics),
         }
     }
 
@@ -99,7 +105,7 @@ mod tests {
     use super::*;
 
     /// Every key the server reads, dotted, without the `pacto.` prefix (documented in `docs/settings.md`).
-    const KEYS: [&str; 8] = [
+    const KEYS: [&str; 9] = [
         "readiness.gate",
         "readiness.warnDays",
         "registry.plainHttp",
@@ -108,12 +114,14 @@ mod tests {
         "cacheDir",
         "diff.baseline",
         "compatibility",
+        "workspaceDiagnostics",
     ];
 
     /// A value for each key that differs from its default.
     fn example(key: &str) -> Value {
         match key {
             "readiness.gate" | "offline" => json!(true),
+            "workspaceDiagnostics" => json!(false),
             "readiness.warnDays" | "registry.timeoutMs" => json!(3),
             "registry.plainHttp" => json!(["reg:5000"]),
             "cacheDir" => json!("/cache"),
@@ -158,6 +166,8 @@ mod tests {
         assert_eq!((registry.plain_http, registry.timeout_ms), (vec!["reg:5000".to_string()], 100));
         let baseline = Settings::from_json(&json!({"pacto": {"diff.baseline": "../v1"}}));
         assert_eq!(baseline.diff_baseline.as_deref(), Some("../v1"));
+        assert!(!Settings::from_json(&json!({"pacto": {"workspaceDiagnostics": false}})).workspace_diagnostics);
+        assert!(Settings::from_json(&json!({"workspaceDiagnostics": "no"})).workspace_diagnostics);
     }
 
     #[test]

@@ -20,3 +20,4 @@ pub mod navigation;
 pub mod outline;
 pub mod remote;
 pub mod scalar;
+pub mod workspace;

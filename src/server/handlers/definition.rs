@@ -15,6 +15,7 @@ use crate::server::backend::blocking;
 use crate::server::convert;
 use crate::server::remote_ide;
 use crate::server::session::Session;
+use crate::server::workspace_index;
 
 /// What the document alone answers: a location, or an `oci://` ref to look up.
 enum Local {
@@ -53,6 +54,10 @@ fn local(session: &Session, params: GotoDefinitionParams) -> Option<Local> {
     let offset = convert::offset(&analyzed.text, &analyzed.lines, position.position, encoding);
     let tree = &analyzed.analysis.parsed.tree;
     let Some(target) = navigation::definition(tree, offset) else {
+        // A dependency on a bundle of the workspace opens its `pacto.yaml`, without a registry.
+        if let Some(location) = workspace_index::definition(session, &uri, &analyzed, offset) {
+            return Some(Local::Here(location));
+        }
         return remote::ref_at(tree, offset).map(Local::Remote);
     };
     let location = match target {

@@ -13,6 +13,7 @@ use crate::server::convert::{self, Encoding};
 use crate::server::document::Analyzed;
 use crate::server::remote_ide;
 use crate::server::session::{Session, today};
+use crate::server::workspace_index;
 
 /// What the document alone says at the cursor.
 struct Local {
@@ -20,6 +21,8 @@ struct Local {
     encoding: Encoding,
     hover: Option<hover::Hover>,
     reference: Option<RefAt>,
+    /// The workspace bundle a dependency resolves to.
+    workspace: Option<(String, std::ops::Range<usize>)>,
 }
 
 pub async fn hover(session: Arc<Session>, params: HoverParams) -> Result<Option<Hover>> {
@@ -32,9 +35,13 @@ pub async fn hover(session: Arc<Session>, params: HoverParams) -> Result<Option<
         None => None,
     };
     blocking("textDocument/hover", move || {
-        let Local { analyzed, encoding, hover, reference } = local;
+        let Local { analyzed, encoding, hover, reference, workspace } = local;
         let mut sections = Vec::new();
         let mut span = hover.as_ref().map(|it| it.span.clone());
+        if let Some((markdown, at)) = workspace {
+            sections.push(markdown);
+            span = Some(at);
+        }
         if let (Some(at), Some(lookup)) = (&reference, &lookup) {
             sections.push(remote::hover_markdown(at, lookup));
             span = Some(at.span.clone());
@@ -62,5 +69,6 @@ fn local(session: &Session, params: HoverParams) -> Option<Local> {
     let compatibility = session.settings().compatibility;
     let hover = hover::hover(tree, &contract, analyzed.analysis.version, compatibility, offset, today());
     let reference = remote::ref_at(tree, offset);
-    Some(Local { analyzed, encoding, hover, reference })
+    let workspace = workspace_index::hover(session, &position.text_document.uri, &analyzed, offset);
+    Some(Local { analyzed, encoding, hover, reference, workspace })
 }

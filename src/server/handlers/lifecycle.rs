@@ -6,11 +6,12 @@ use std::time::Duration;
 use serde_json::Value;
 use tower_lsp_server::ls_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CodeLensOptions, CompletionOptions,
-    ConfigurationItem, DidChangeWatchedFilesRegistrationOptions, DocumentLinkOptions, ExecuteCommandOptions,
-    FileSystemWatcher, FoldingRangeProviderCapability, GlobPattern, HoverProviderCapability, InitializeParams,
-    InitializeResult, OneOf, Registration, RenameOptions, ResourceOperationKind, SaveOptions,
-    SelectionRangeProviderCapability, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
+    ConfigurationItem, DiagnosticOptions, DiagnosticServerCapabilities, DidChangeWatchedFilesRegistrationOptions,
+    DocumentLinkOptions, ExecuteCommandOptions, FileSystemWatcher, FoldingRangeProviderCapability, GlobPattern,
+    HoverProviderCapability, InitializeParams, InitializeResult, OneOf, Registration, RenameOptions,
+    ResourceOperationKind, SaveOptions, SelectionRangeProviderCapability, ServerCapabilities, ServerInfo,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    WorkDoneProgressOptions,
 };
 
 use crate::server::convert::Encoding;
@@ -18,6 +19,7 @@ use crate::server::diagnostics;
 use crate::server::handlers::execute_command;
 use crate::server::session::{ClientFlags, Session, file_path};
 use crate::server::settings::Settings;
+use crate::server::workspace_index;
 
 /// Every request the server sends to the client gives up after this long.
 pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -46,6 +48,11 @@ pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResu
             .and_then(|it| it.workspace_edit.as_ref())
             .and_then(|it| it.resource_operations.as_ref())
             .is_some_and(|operations| operations.contains(&ResourceOperationKind::Create)),
+        pull_diagnostics: capabilities.text_document.as_ref().is_some_and(|it| it.diagnostic.is_some()),
+        diagnostic_refresh: workspace
+            .and_then(|it| it.diagnostics.as_ref())
+            .and_then(|it| it.refresh_support)
+            .unwrap_or(false),
     };
     let _ = session.flags.set(flags);
     let mut folders: Vec<std::path::PathBuf> =
@@ -100,6 +107,14 @@ pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResu
                 resolve_provider: Some(false),
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             }),
+            diagnostic_provider: flags.pull_diagnostics.then(|| {
+                DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                    identifier: Some("pacto".into()),
+                    inter_file_dependencies: true,
+                    workspace_diagnostics: true,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })
+            }),
             ..ServerCapabilities::default()
         },
         server_info: Some(ServerInfo { name: "pacto-lsp".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
@@ -126,6 +141,7 @@ pub async fn initialized(session: &Arc<Session>) {
         }
     }
     pull_settings(session).await;
+    workspace_index::start(session);
 }
 
 /// Asks the client for the `pacto` section (when it supports `workspace/configuration`) and
@@ -157,6 +173,7 @@ pub fn apply_settings(session: &Arc<Session>, value: &Value) {
         tracing::info!(?settings, "settings changed");
         session.set_settings(settings);
         diagnostics::schedule_all(session);
+        workspace_index::settings_changed(session);
     }
 }
 

@@ -8,6 +8,7 @@ pub mod definition;
 pub mod execute_command;
 pub mod hover;
 pub mod lifecycle;
+pub mod pull;
 pub mod references;
 pub mod rename;
 pub mod structure;

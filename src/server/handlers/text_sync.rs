@@ -12,6 +12,7 @@ use tower_lsp_server::ls_types::{
 use crate::server::diagnostics;
 use crate::server::document::Document;
 use crate::server::session::{Session, fault_injected, file_path, is_contract};
+use crate::server::workspace_index;
 
 pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
     let item = params.text_document;
@@ -23,6 +24,7 @@ pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
     if fault_injected(&item.text, "#!panic-notification") {
         panic!("fault injected by PACTO_LSP_FAULT_INJECTION");
     }
+    workspace_index::touch();
     let path = file_path(&item.uri);
     let generation = session.new_generation();
     session.documents.insert(item.uri.clone(), Document::new(&item.text, item.version, generation, path));
@@ -30,6 +32,7 @@ pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
 }
 
 pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
+    workspace_index::touch();
     let uri = params.text_document.uri;
     let version = params.text_document.version;
     let encoding = session.encoding();
@@ -69,6 +72,9 @@ pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
         session.files.invalidate(&root);
         session.listings.remove(&root);
     }
+    if let Some(path) = file_path(&uri) {
+        workspace_index::file_changed(session, &path, false);
+    }
     diagnostics::schedule(session, uri);
 }
 
@@ -79,7 +85,8 @@ pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParam
     session.baselines.remove(&uri);
     session.setting_baselines.remove(&uri);
     session.diffs.remove(&uri);
-    diagnostics::clear(session, uri).await;
+    diagnostics::clear(session, uri.clone()).await;
+    workspace_index::closed(session, &uri);
 }
 
 /// Forgets the cached files of a closed document's bundle unless another open document shares

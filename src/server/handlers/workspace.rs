@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use tower_lsp_server::ls_types::{DidChangeConfigurationParams, DidChangeWatchedFilesParams};
+use tower_lsp_server::ls_types::{DidChangeConfigurationParams, DidChangeWatchedFilesParams, FileChangeType};
 
 use crate::server::diagnostics;
 use crate::server::handlers::lifecycle;
 use crate::server::session::{Session, file_path};
+use crate::server::workspace_index;
 
 /// A bundle file was created, changed or deleted: forget it and re-check the open contracts.
 pub fn did_change_watched_files(session: &Arc<Session>, params: DidChangeWatchedFilesParams) {
@@ -15,6 +16,7 @@ pub fn did_change_watched_files(session: &Arc<Session>, params: DidChangeWatched
             tracing::debug!(path = %path.display(), kind = ?event.typ, "bundle file changed");
             session.files.invalidate(&path);
             session.listings.retain(|root, _| !path.starts_with(root));
+            workspace_index::file_changed(session, &path, event.typ == FileChangeType::DELETED);
         }
     }
     diagnostics::schedule_all(session);

@@ -9,6 +9,7 @@ mod procfs;
 mod report;
 mod scenario;
 mod stats;
+mod workspace;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ usage: lsp-latency --server \"<command line>\" (--contract <file> | --generate-l
                         `registry.timeoutMs` in --pacto-settings)
   --hover LINE:COL      only time hovers at LINE:COL (1-based): the first apart from the others
   --repeat N            hovers sent in the --hover mode (default 100)
+  --workspace-bundles N write N more bundles (the contract renamed, with --bundle's files) into the
+                        workspace folder of the main scenario before the server starts
 ";
 
 #[derive(Debug)]
@@ -69,6 +72,7 @@ struct Args {
     hanging_registry: bool,
     hover: Option<(usize, usize)>,
     repeat: usize,
+    workspace_bundles: usize,
 }
 
 fn main() -> ExitCode {
@@ -115,6 +119,7 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
         hanging_registry: false,
         hover: None,
         repeat: 100,
+        workspace_bundles: 0,
     };
     let mut iter = raw.into_iter();
     while let Some(flag) = iter.next() {
@@ -156,6 +161,7 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
                 args.hover = Some((number(line.into())?.max(1), number(column.into())?.max(1)));
             }
             "--repeat" => args.repeat = number(value()?)?,
+            "--workspace-bundles" => args.workspace_bundles = number(value()?)?,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }

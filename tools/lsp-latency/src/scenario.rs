@@ -107,6 +107,7 @@ pub fn run_main(
     let path = contract::write_copy(&dir, text, args.bundle.as_deref())?;
     let uri = contract::file_uri(&path);
     let log = root.join("server-stderr.log");
+    crate::workspace::populate(root, text, args.bundle.as_deref(), args.workspace_bundles)?;
     let (mut server, initialize) = start(args, root, "server-stderr.log")?;
     let mut out = MainRun { pid: server.pid, initialize, ..MainRun::default() };
     match drive_main(args, &mut server, &mut out, &uri, text, site, completion_at) {
