@@ -8,6 +8,8 @@ mod init;
 mod oci;
 mod online;
 mod pack;
+mod report;
+mod walk;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
