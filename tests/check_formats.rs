@@ -156,10 +156,11 @@ fn the_walk_skips_ignored_and_hidden_bundles_and_finds_nested_ones() {
     assert_eq!(
         out,
         "input/broken/pacto.yaml: 1 error\n\
+         input/inventory/pacto.yaml: 1 warning, 1 hint\n\
          input/odd, 100%/pacto.yaml: 1 error\n\
          input/orders/pacto.yaml: no problems\n\
          input/payments/pacto.yaml: 1 error\n\
          input/payments/nested/pacto.yaml: 1 error\n\
-         checked 5 contracts: 4 errors\n"
+         checked 6 contracts: 4 errors, 1 warning, 1 hint\n"
     );
 }
