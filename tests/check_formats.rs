@@ -69,15 +69,18 @@ fn every_format_matches_its_expected_output() {
             if rendered != expected {
                 match update || !expected_file.exists() {
                     true => std::fs::write(&expected_file, &rendered).unwrap(),
-                    false => failures.push(format!(
-                        "{}:\n--- expected\n{expected}--- actual\n{rendered}",
-                        expected_file.display()
-                    )),
+                    false => failures
+                        .push(format!("{}:\n--- expected\n{expected}--- actual\n{rendered}", expected_file.display())),
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} output(s) differ (UPDATE_EXPECT=1 to accept):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} output(s) differ (UPDATE_EXPECT=1 to accept):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -95,7 +98,8 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         let temp = prepare(&case);
         let (out, _) = check(temp.path(), &["--format", "sarif"]);
         let log: serde_json::Value = serde_json::from_str(&out).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&log).map(|it| format!("{} at {}", it, it.instance_path())).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&log).map(|it| format!("{} at {}", it, it.instance_path())).collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", case.display());
         let run = &log["runs"][0];
         assert_eq!(run["columnKind"], "unicodeCodePoints");
@@ -105,7 +109,9 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         for result in results {
             let index = result["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(rules[index]["id"], result["ruleId"]);
-            assert!(rules[index]["helpUri"].as_str().unwrap().ends_with(&result["ruleId"].as_str().unwrap().to_lowercase()));
+            assert!(
+                rules[index]["helpUri"].as_str().unwrap().ends_with(&result["ruleId"].as_str().unwrap().to_lowercase())
+            );
         }
     }
 }

@@ -9,7 +9,8 @@ use crate::core::finding::Severity;
 pub fn print(outcomes: &[Outcome], out: &mut dyn Write) -> io::Result<()> {
     let tests = outcomes.len();
     let errors = outcomes.iter().filter(|it| it.is_err()).count();
-    let failures = outcomes.iter().filter_map(|it| it.as_ref().ok()).filter(|it| Counts::of(&it.findings).errors() > 0).count();
+    let failures =
+        outcomes.iter().filter_map(|it| it.as_ref().ok()).filter(|it| Counts::of(&it.findings).errors() > 0).count();
     let totals = format!(r#"tests="{tests}" failures="{failures}" errors="{errors}" skipped="0""#);
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(out, r#"<testsuites name="pacto-lsp check" {totals}>"#)?;
@@ -38,7 +39,7 @@ pub fn print(outcomes: &[Outcome], out: &mut dyn Write) -> io::Result<()> {
                     }
                 }
                 if !others.is_empty() {
-                    writeln!(out, "      <system-out>{}</system-out>", escape(&others.join("\n")))?;
+                    writeln!(out, "      <system-out>{}</system-out>", escape_text(&others.join("\n")))?;
                 }
                 writeln!(out, "    </testcase>")?;
             }
@@ -46,6 +47,11 @@ pub fn print(outcomes: &[Outcome], out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "  </testsuite>")?;
     writeln!(out, "</testsuites>")
+}
+
+/// Text for an XML element: as [`escape`], with line feeds and tabs kept as they are.
+pub fn escape_text(text: &str) -> String {
+    escape(text).replace("&#10;", "\n").replace("&#9;", "\t")
 }
 
 /// Text for an XML attribute or element: the five special characters as entities, line breaks and tabs as

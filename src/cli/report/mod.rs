@@ -58,11 +58,12 @@ impl Counts {
 
     /// `7 errors, 2 warnings`; `None` when there is nothing.
     pub fn describe(&self) -> Option<String> {
-        let parts: Vec<String> = [(self.0[0], "error"), (self.0[1], "warning"), (self.0[2], "info"), (self.0[3], "hint")]
-            .into_iter()
-            .filter(|(count, _)| *count > 0)
-            .map(|(count, noun)| format!("{count} {noun}{}", if count == 1 { "" } else { "s" }))
-            .collect();
+        let parts: Vec<String> =
+            [(self.0[0], "error"), (self.0[1], "warning"), (self.0[2], "info"), (self.0[3], "hint")]
+                .into_iter()
+                .filter(|(count, _)| *count > 0)
+                .map(|(count, noun)| format!("{count} {noun}{}", if count == 1 { "" } else { "s" }))
+                .collect();
         (!parts.is_empty()).then(|| parts.join(", "))
     }
 }

@@ -63,7 +63,8 @@ pub fn frame(checked: &Checked, finding: &Finding, renderer: &Renderer) -> Strin
         .path(checked.file.as_str())
         .fold(true)
         .annotation(AnnotationKind::Primary.span(span).label(label));
-    let report = [level(finding.severity).primary_title(finding.message.as_str()).id(finding.code.as_str()).element(snippet)];
+    let report =
+        [level(finding.severity).primary_title(finding.message.as_str()).id(finding.code.as_str()).element(snippet)];
     renderer.render(&report)
 }
 
