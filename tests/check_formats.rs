@@ -170,3 +170,38 @@ fn the_walk_skips_ignored_and_hidden_bundles_and_finds_nested_ones() {
          checked 6 contracts: 4 errors, 1 warning, 1 hint\n"
     );
 }
+
+#[test]
+fn a_path_that_cannot_be_checked_is_reported_in_every_format_and_exits_two() {
+    let case = cases().into_iter().find(|it| it.ends_with("repo")).unwrap();
+    let temp = prepare(&case);
+    std::fs::create_dir(temp.path().join("empty")).unwrap();
+    let (junit, code) = check(temp.path(), &["empty", "--format", "junit"]);
+    assert_eq!(code, 2);
+    assert!(
+        junit.contains(
+            "    <testcase classname=\"pacto-lsp.check\" name=\"empty\">\n      \
+             <error message=\"empty: no pacto.yaml in this directory or below it\"/>\n    </testcase>\n"
+        ),
+        "{junit}"
+    );
+    assert!(junit.contains(r#"<testsuite name="pacto-lsp check" tests="7" failures="4" errors="1" skipped="0">"#));
+    let (sarif, code) = check(temp.path(), &["empty", "--format", "sarif"]);
+    assert_eq!(code, 2);
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(
+        log["runs"][0]["invocations"],
+        serde_json::json!([{
+            "executionSuccessful": false,
+            "toolExecutionNotifications": [
+                { "level": "error", "message": { "text": "empty: no pacto.yaml in this directory or below it" } }
+            ]
+        }])
+    );
+    let (text, code) = check(temp.path(), &["empty", "--quiet"]);
+    assert_eq!(code, 2);
+    assert!(
+        text.ends_with("checked 6 contracts: 4 errors, 1 warning, 1 hint; 1 path could not be checked\n"),
+        "{text}"
+    );
+}
