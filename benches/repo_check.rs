@@ -18,15 +18,15 @@ fn main() {
     let broken = generate(temp.path(), bundles);
     let cores = std::thread::available_parallelism().map_or(1, |it| it.get());
     println!("repo_check: {bundles} bundles ({broken} broken), {cores} cores available");
-    let run = |jobs: Option<&str>| -> Duration {
+    let run = |jobs: Option<&str>| -> (Duration, Duration) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pacto-lsp"));
         command.args(["check", "repo", "--quiet"]).current_dir(temp.path()).env("PACTO_TODAY", "2026-11-22");
         if let Some(jobs) = jobs {
             command.args(["--jobs", jobs]);
         }
-        let started = Instant::now();
+        let (started, cpu_before) = (Instant::now(), children_cpu());
         let output = command.output().unwrap();
-        let elapsed = started.elapsed();
+        let (elapsed, cpu) = (started.elapsed(), children_cpu().saturating_sub(cpu_before));
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert_eq!(output.status.code(), Some(1), "{stdout}");
         let total = format!("checked {bundles} contracts: {broken} errors");
@@ -35,18 +35,40 @@ fn main() {
             "{}",
             stdout.lines().last().unwrap_or("")
         );
-        elapsed
+        (elapsed, cpu)
     };
     run(None);
-    let (mut all, mut one) = (Vec::new(), Vec::new());
+    let (mut all, mut one, mut all_cpu, mut one_cpu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..RUNS {
-        all.push(run(None));
-        one.push(run(Some("1")));
+        let (wall, cpu) = run(None);
+        all.push(wall);
+        all_cpu.push(cpu);
+        let (wall, cpu) = run(Some("1"));
+        one.push(wall);
+        one_cpu.push(cpu);
     }
     let (all_median, one_median) = (median(&mut all), median(&mut one));
-    report("all cores", &all, all_median);
-    report("--jobs 1", &one, one_median);
-    println!("  speed-up (median): {:.2}x", one_median.as_secs_f64() / all_median.as_secs_f64());
+    report("all cores", &all, all_median, median(&mut all_cpu));
+    report("--jobs 1", &one, one_median, median(&mut one_cpu));
+    println!("  speed-up (median wall): {:.2}x", one_median.as_secs_f64() / all_median.as_secs_f64());
+    println!("  load average while measuring: {}", load_average());
+}
+
+/// The CPU time (user + system) of this process's finished children.
+fn children_cpu() -> Duration {
+    // SAFETY: `getrusage` only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let time = |it: libc::timeval| Duration::from_secs(it.tv_sec as u64) + Duration::from_micros(it.tv_usec as u64);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// The 1-minute load average (other work on the machine slows the wall times down).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|it| it.split(' ').next().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Writes the repository under `root/repo`; returns how many bundles are broken.
@@ -87,7 +109,13 @@ fn median(times: &mut [Duration]) -> Duration {
     times[times.len() / 2]
 }
 
-fn report(name: &str, times: &[Duration], median: Duration) {
+fn report(name: &str, times: &[Duration], median: Duration, cpu: Duration) {
     let min = times.iter().min().copied().unwrap_or_default();
-    println!("  {name:<10} median {:>7.1} ms, min {:>7.1} ms", median.as_secs_f64() * 1e3, min.as_secs_f64() * 1e3);
+    let ms = |it: Duration| it.as_secs_f64() * 1e3;
+    println!(
+        "  {name:<10} wall median {:>7.1} ms, min {:>7.1} ms; cpu (user+sys) median {:>7.1} ms",
+        ms(median),
+        ms(min),
+        ms(cpu)
+    );
 }

@@ -99,6 +99,10 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|it| it.is_empty()),
     };
+    // One write per line would be one system call per line on a terminal or a pipe: a repository's output is
+    // gathered first.
+    let mut out = std::io::BufWriter::new(out);
+    let out: &mut dyn Write = &mut out;
     let _ = match args.format {
         Format::Text => report::text::print_frames(&outcomes, args.quiet, color, out),
         Format::Concise => report::text::print_concise(&outcomes, args.quiet, out),
@@ -107,6 +111,7 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Format::Github => report::github::print(&outcomes, out),
         Format::Junit => report::junit::print(&outcomes, out),
     };
+    let _ = out.flush();
     let failed_io = outcomes.iter().any(|it| it.is_err());
     let has_errors = outcomes.iter().filter_map(|it| it.as_ref().ok()).any(|it| Counts::of(&it.findings).errors() > 0);
     match (failed_io, has_errors) {
