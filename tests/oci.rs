@@ -313,7 +313,7 @@ fn plain_http_names_the_hosts_spoken_to_without_tls() {
     let pulled = run(temp.path(), &["pull", &reference, "-o", "out", "--plain-http", &host, "--cache-dir", &cache]);
     assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
     assert_eq!(files(&temp.path().join("out")), files(&temp.path().join("orders")));
-    let checked = run(temp.path(), &["check", "--plain-http", &host, &reference]);
+    let checked = run(temp.path(), &["check", "--format", "concise", "--plain-http", &host, &reference]);
     assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
     assert_eq!(stdout(&checked), "checked 1 contract: no problems\n");
     // A bare `--plain-http` covers every registry the command reaches.
@@ -877,7 +877,7 @@ fn pull_fills_the_cache_and_offline_pulls_work_with_the_registry_stopped() {
     let diffed = run_with(temp.path(), &["diff", "--offline", &tagged, "orders"], &cache_env);
     assert_eq!(diffed.status.code(), Some(0), "{}", stderr(&diffed));
     assert_eq!(stdout(&diffed), "Classification: NON_BREAKING\nNo changes detected.\n");
-    let checked = run_with(temp.path(), &["check", &tagless, "--offline"], &cache_env);
+    let checked = run_with(temp.path(), &["check", "--format", "concise", &tagless, "--offline"], &cache_env);
     assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
     assert_eq!(stdout(&checked), "checked 1 contract: no problems\n");
     let elsewhere = run(temp.path(), &["check", &tagless, "--offline"]);
@@ -1088,7 +1088,7 @@ fn diff_and_check_read_oci_refs_through_the_registry() {
     );
 
     // `check` of the pushed version, and of a hand-published bundle whose contract has an error.
-    let checked = run_with(temp.path(), &["check", &reference], &creds);
+    let checked = run_with(temp.path(), &["check", "--format", "concise", &reference], &creds);
     assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
     assert_eq!(stdout(&checked), "checked 1 contract: no problems\n");
     let broken = std::fs::read_to_string(&old).unwrap().replace("version: 0.1.0\n", "version: not-a-version\n");
@@ -1097,7 +1097,7 @@ fn diff_and_check_read_oci_refs_through_the_registry() {
     let open = Registry::start();
     registry::put_manifest(&open.addr, "up/broken", "1.0.0", OCI_MANIFEST, (DOCKER_CONFIG, config), &[(LAYER, &layer)]);
     let broken_ref = format!("oci://{}/up/broken:1.0.0", open.addr);
-    let checked = run(temp.path(), &["check", &broken_ref]);
+    let checked = run(temp.path(), &["check", "--format", "concise", &broken_ref]);
     assert_eq!(checked.status.code(), Some(1), "{}", stdout(&checked));
     // The bundle's own files are looked up in the pulled archive: the two the contract names are missing.
     assert_eq!(
@@ -1147,7 +1147,7 @@ fn check_follows_oci_policy_refs_and_fails_closed_when_they_cannot_be_pulled() {
     };
     std::fs::create_dir_all(temp.path().join("svc")).unwrap();
     std::fs::write(temp.path().join("svc/pacto.yaml"), contract(&policy)).unwrap();
-    let checked = run(temp.path(), &["check", "svc"]);
+    let checked = run(temp.path(), &["check", "--format", "concise", "svc"]);
     assert_eq!(checked.status.code(), Some(1), "{}", stderr(&checked));
     assert!(
         stdout(&checked).contains(&format!(
@@ -1159,7 +1159,7 @@ fn check_follows_oci_policy_refs_and_fails_closed_when_they_cannot_be_pulled() {
 
     let unreachable = "oci://127.0.0.1:1/acme/org-policies:1.0.0";
     std::fs::write(temp.path().join("svc/pacto.yaml"), contract(unreachable)).unwrap();
-    let checked = run(temp.path(), &["check", "svc"]);
+    let checked = run(temp.path(), &["check", "--format", "concise", "svc"]);
     assert_eq!(checked.status.code(), Some(1), "{}", stderr(&checked));
     let text = stdout(&checked);
     assert!(text.contains("error[POLICY_REF_UNRESOLVED] cannot resolve policy ref `oci://127.0.0.1:1/acme/org-policies:1.0.0`: registry `127.0.0.1:1` is unreachable"), "{text}");

@@ -116,7 +116,7 @@ fn resolve_reports_what_the_registry_says_about_each_dependency() {
         ]
     );
 
-    let lines = run(temp.path(), &["check", "svc", "--resolve"], &[]);
+    let lines = run(temp.path(), &["check", "svc", "--format", "concise", "--resolve"], &[]);
     let out = text(&lines.stdout);
     assert!(
         out.contains(&format!(
@@ -153,7 +153,7 @@ fn resolve_reports_refused_credentials_and_never_prints_the_password() {
         vec![("REGISTRY_AUTH_FAILED".into(), "dependencies[0].ref".into(), "warning".into())]
     );
     let wrong = [("PACTO_REGISTRY_USERNAME", "ci"), ("PACTO_REGISTRY_PASSWORD", "wrong-pass")];
-    let refused = run(temp.path(), &["check", "svc", "--resolve"], &wrong);
+    let refused = run(temp.path(), &["check", "svc", "--format", "concise", "--resolve"], &wrong);
     let out = text(&refused.stdout) + &text(&refused.stderr);
     assert!(
         out.contains(&format!("warning[REGISTRY_AUTH_FAILED] authentication failed for registry `{addr}`")),

@@ -578,7 +578,7 @@ fn init_then_check_then_pack() {
     assert!(contract.starts_with("pactoVersion: \"1.1\"\n"), "{contract}");
     assert!(contract.contains("configurations:\n  - name: default\n    schema: configuration/schema.json\n"));
 
-    let check = run(temp.path(), &["check", "orders-api", "--readiness"]);
+    let check = run(temp.path(), &["check", "--format", "concise", "orders-api", "--readiness"]);
     assert_eq!(stdout(&check), "checked 1 contract: no problems\n");
     assert_eq!(check.status.code(), Some(0));
 

@@ -1,28 +1,47 @@
 //! `pacto-lsp check`: validate bundles and print diagnostics as an editor would show them.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::json;
 
 use super::oci::RegistryFlags;
 use super::online::Online;
+use super::report::{self, Checked, Counts, Failure, Outcome};
+use super::walk;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LocalContract, read_local_contract};
 use crate::clock;
 use crate::core::bundle::{BundleRef, CONTRACT_FILE};
 use crate::core::check::{Compatibility, Environment, Options, analyze, sorted};
 use crate::core::date::{self, Date};
-use crate::core::finding::{Finding, Severity};
+use crate::core::finding::Finding;
 use crate::core::registry;
 use crate::core::text::LineIndex;
 use crate::fs::{self, Resolver};
 use crate::oci::lookup::{self, WithPulled};
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Format {
+    /// Code frames and a summary per contract.
     Text,
+    /// `FILE:LINE:COL: SEVERITY[CODE] message (path)`, one line per finding.
+    Concise,
     Json,
+    Sarif,
+    Github,
+    Junit,
+}
+
+/// When the code frames are coloured.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Color {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    Always,
+    Never,
 }
 
 struct Args {
@@ -33,6 +52,19 @@ struct Args {
     registry: RegistryFlags,
     /// Ask the registries about dependency and configuration refs (`--resolve`).
     resolve: bool,
+    /// Only the summaries (text formats).
+    quiet: bool,
+    color: Color,
+    /// How many contracts are checked at once.
+    jobs: usize,
+}
+
+/// What one path argument stands for, in output order.
+enum Target {
+    Local(PathBuf),
+    Remote(String),
+    /// The path could not be turned into contracts (a folder holding none, an entry the walk could not read).
+    Failed(Failure),
 }
 
 /// Runs `check` with its arguments (after the word `check`).
@@ -51,24 +83,37 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let mut failed_io = false;
-    let mut results = Vec::new();
     // Policy refs may reach anything under the current directory (the repository, in CI).
     let workspace = fs::absolute(FsPath::new("."));
-    for path in &args.paths {
-        match check_one(path, &args.options, &workspace, &online) {
-            Ok(it) => results.push(it),
-            Err(message) => {
-                let _ = writeln!(err, "error: {message}");
-                failed_io = true;
-            }
-        }
+    let targets: Vec<Target> = args.paths.iter().flat_map(|path| targets(path)).collect();
+    let outcomes = run_parallel(&targets, args.jobs, |target| match target {
+        Target::Local(path) => check_local(path, &args.options, &workspace, &online),
+        Target::Remote(name) => check_pulled(name, &args.options, &online),
+        Target::Failed(failure) => Err(Failure { path: failure.path.clone(), message: failure.message.clone() }),
+    });
+    for failure in outcomes.iter().filter_map(|it| it.as_ref().err()) {
+        let _ = writeln!(err, "error: {}", failure.message);
     }
-    let _ = match args.format {
-        Format::Text => print_text(&results, args.paths.len(), out),
-        Format::Json => print_json(&results, out),
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|it| it.is_empty()),
     };
-    let has_errors = results.iter().flat_map(|it| &it.findings).any(|it| it.severity == Severity::Error);
+    // One write per line would be one system call per line on a terminal or a pipe: a repository's output is
+    // gathered first.
+    let mut out = std::io::BufWriter::new(out);
+    let out: &mut dyn Write = &mut out;
+    let _ = match args.format {
+        Format::Text => report::text::print_frames(&outcomes, args.quiet, color, out),
+        Format::Concise => report::text::print_concise(&outcomes, args.quiet, out),
+        Format::Json => print_json(&outcomes, out),
+        Format::Sarif => report::sarif::print(&outcomes, &workspace, out),
+        Format::Github => report::github::print(&outcomes, out),
+        Format::Junit => report::junit::print(&outcomes, out),
+    };
+    let _ = out.flush();
+    let failed_io = outcomes.iter().any(|it| it.is_err());
+    let has_errors = outcomes.iter().filter_map(|it| it.as_ref().ok()).any(|it| Counts::of(&it.findings).errors() > 0);
     match (failed_io, has_errors) {
         (true, _) => EXIT_USAGE,
         (false, true) => EXIT_FINDINGS,
@@ -76,20 +121,69 @@ pub fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
-/// One checked contract, with positions already resolved.
-struct Checked {
-    file: String,
-    findings: Vec<Finding>,
-    text: String,
-    lines: LineIndex,
+/// The contracts a path argument names: an `oci://` ref, a contract file or bundle folder, or, for a folder
+/// without `pacto.yaml`, every bundle under it (`walk`).
+fn targets(path: &FsPath) -> Vec<Target> {
+    if let Some(name) = path.to_str().filter(|it| it.starts_with("oci://")) {
+        return vec![Target::Remote(name.to_string())];
+    }
+    let is_dir = std::fs::metadata(path).is_ok_and(|it| it.is_dir());
+    let is_bundle = std::fs::symlink_metadata(path.join(CONTRACT_FILE)).is_ok();
+    if !is_dir || is_bundle {
+        return vec![Target::Local(path.to_path_buf())];
+    }
+    let shown = path.display().to_string();
+    let (bundles, errors) = walk::bundles(path);
+    let mut targets: Vec<Target> = bundles.into_iter().map(Target::Local).collect();
+    for error in errors {
+        targets.push(Target::Failed(Failure { path: shown.clone(), message: format!("{shown}: {error}") }));
+    }
+    if targets.is_empty() {
+        let message = format!("{shown}: no {CONTRACT_FILE} in this directory or below it");
+        targets.push(Target::Failed(Failure { path: shown, message }));
+    }
+    targets
 }
 
-fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, online: &Online) -> Result<Checked, String> {
-    let shown = path.display();
-    if let Some(name) = path.to_str().filter(|it| it.starts_with("oci://")) {
-        return check_pulled(name, options, online);
+/// Runs `work` on every target with up to `jobs` threads; the outcomes come back in the targets' order. A check
+/// that panics is reported as a failure of its path rather than taking the run down.
+fn run_parallel(targets: &[Target], jobs: usize, work: impl Fn(&Target) -> Outcome + Sync) -> Vec<Outcome> {
+    let slots: Vec<OnceLock<Outcome>> = targets.iter().map(|_| OnceLock::new()).collect();
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(target) = targets.get(index) else { break };
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| work(target))).unwrap_or_else(|_| {
+                let path = target_name(target);
+                Err(Failure { message: format!("{path}: internal error while checking this contract"), path })
+            });
+            let _ = slots[index].set(outcome);
+        }
+    };
+    let threads = jobs.clamp(1, targets.len().max(1));
+    match threads {
+        1 => worker(),
+        _ => std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(worker);
+            }
+        }),
     }
-    let LocalContract { root, loader, bytes } = read_local_contract(path)?;
+    slots.into_iter().filter_map(OnceLock::into_inner).collect()
+}
+
+fn target_name(target: &Target) -> String {
+    match target {
+        Target::Local(path) => path.display().to_string(),
+        Target::Remote(name) => name.clone(),
+        Target::Failed(failure) => failure.path.clone(),
+    }
+}
+
+fn check_local(path: &FsPath, options: &Options, workspace: &FsPath, online: &Online) -> Outcome {
+    let failed = |message: String| Failure { path: path.display().to_string(), message };
+    let LocalContract { root, loader, bytes } = read_local_contract(path).map_err(failed)?;
     let boundary = fs::boundary(&root, &[workspace.to_path_buf()]);
     let bundle = fs::bundle(&root, &root, loader.clone());
     let local = Resolver { boundary, loader };
@@ -100,17 +194,20 @@ fn check_one(path: &FsPath, options: &Options, workspace: &FsPath, online: &Onli
     let lines = LineIndex::new(&text);
     let file = match path.is_dir() {
         true => path.join(CONTRACT_FILE).display().to_string(),
-        false => shown.to_string(),
+        false => path.display().to_string(),
     };
     Ok(Checked { file, findings, text, lines })
 }
 
 /// Checks the bundle an `oci://` ref names, pulled into memory; its `oci://` policy refs are followed, its local
 /// ones cannot be (there is no folder to resolve them against).
-fn check_pulled(name: &str, options: &Options, online: &Online) -> Result<Checked, String> {
-    let reference = crate::oci::parse_ref(Some(name), "this command")?;
-    let (_, pulled) =
-        online.runtime.block_on(online.registries.pull(&reference)).map_err(|error| format!("{name}: {error}"))?;
+fn check_pulled(name: &str, options: &Options, online: &Online) -> Outcome {
+    let failed = |message: String| Failure { path: name.to_string(), message };
+    let reference = crate::oci::parse_ref(Some(name), "this command").map_err(failed)?;
+    let (_, pulled) = online
+        .runtime
+        .block_on(online.registries.pull(&reference))
+        .map_err(|error| failed(format!("{name}: {error}")))?;
     let archive = pulled.archive;
     let bytes = archive.contract().to_vec();
     let policies = online.policies(&bytes);
@@ -150,50 +247,14 @@ pub(super) fn write_finding(
     lines: &LineIndex,
     finding: &Finding,
 ) -> std::io::Result<()> {
-    let start = lines.line_col(text, finding.span.start);
-    let path = match finding.path.is_root() {
-        true => String::new(),
-        false => format!(" ({})", finding.path),
-    };
-    let (severity, code, message) = (finding.severity.as_str(), finding.code, &finding.message);
-    writeln!(out, "{file}:{}:{}: {severity}[{code}] {message}{path}", start.line, start.column)
+    writeln!(out, "{}", report::finding_line(file, text, lines, finding))
 }
 
-fn print_text(results: &[Checked], requested: usize, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut counts = [0usize; 4];
-    for checked in results {
-        for finding in &checked.findings {
-            write_finding(out, &checked.file, &checked.text, &checked.lines, finding)?;
-            counts[finding.severity as usize] += 1;
-        }
-    }
-    let contracts = match results.len() {
-        1 => "1 contract".to_string(),
-        n => format!("{n} contracts"),
-    };
-    let parts: Vec<String> = [(counts[0], "error"), (counts[1], "warning"), (counts[2], "info"), (counts[3], "hint")]
-        .into_iter()
-        .filter(|(count, _)| *count > 0)
-        .map(|(count, noun)| format!("{count} {noun}{}", if count == 1 { "" } else { "s" }))
-        .collect();
-    let failed = match requested - results.len() {
-        0 => String::new(),
-        1 => "; 1 path could not be checked".to_string(),
-        n => format!("; {n} paths could not be checked"),
-    };
-    match parts.is_empty() {
-        true if results.is_empty() => writeln!(out, "checked no contracts{failed}"),
-        true => writeln!(out, "checked {contracts}: no problems{failed}"),
-        false => writeln!(out, "checked {contracts}: {}{failed}", parts.join(", ")),
-    }
-}
-
-fn print_json(results: &[Checked], out: &mut dyn Write) -> std::io::Result<()> {
+fn print_json(outcomes: &[Outcome], out: &mut dyn Write) -> std::io::Result<()> {
     let mut items = Vec::new();
-    for checked in results {
+    for checked in outcomes.iter().filter_map(|it| it.as_ref().ok()) {
         for finding in &checked.findings {
-            let start = checked.lines.line_col(&checked.text, finding.span.start);
-            let end = checked.lines.line_col(&checked.text, finding.span.end);
+            let (start, end) = checked.range(finding);
             items.push(json!({
                 "file": checked.file,
                 "code": finding.code.as_str(),
@@ -223,14 +284,38 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut registry = RegistryFlags::new(true);
     let mut resolve = false;
     let mut compatibility = Compatibility::V1;
+    let mut quiet = false;
+    let mut color = Color::Auto;
+    let mut jobs = std::thread::available_parallelism().map_or(1, |it| it.get());
     while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
         match arg {
             Long("format") => {
                 format = match parser.value().map_err(|error| error.to_string())?.to_str() {
                     Some("text") => Format::Text,
+                    Some("concise") => Format::Concise,
                     Some("json") => Format::Json,
-                    _ => return Err("--format takes `text` or `json`".into()),
+                    Some("sarif") => Format::Sarif,
+                    Some("github") => Format::Github,
+                    Some("junit") => Format::Junit,
+                    _ => return Err(FORMATS.into()),
                 }
+            }
+            Long("color") => {
+                color = match parser.value().map_err(|error| error.to_string())?.to_str() {
+                    Some("auto") => Color::Auto,
+                    Some("always") => Color::Always,
+                    Some("never") => Color::Never,
+                    _ => return Err("--color takes `auto`, `always` or `never`".into()),
+                }
+            }
+            Short('q') | Long("quiet") => quiet = true,
+            Short('j') | Long("jobs") => {
+                let value = parser.value().map_err(|error| error.to_string())?;
+                jobs = value
+                    .to_str()
+                    .and_then(|it| it.parse::<usize>().ok())
+                    .filter(|it| *it >= 1)
+                    .ok_or("--jobs takes a whole number of threads, at least 1")?;
             }
             Long("readiness") => gate = true,
             Long("compatibility") => {
@@ -278,8 +363,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         options: Options { today, readiness_gate: gate, warn_days, compatibility },
         registry,
         resolve,
+        quiet,
+        color,
+        jobs,
     })
 }
+
+const FORMATS: &str = "--format takes `text`, `concise`, `json`, `sarif`, `github` or `junit`";
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,8 @@ mod migrate;
 mod oci;
 mod online;
 mod pack;
+mod report;
+mod walk;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,8 +67,9 @@ pacto-lsp: language server and CLI for Pacto service contracts
 
 Usage:
   pacto-lsp [--stdio] [--log-file F]  run the language server over stdio (logs: stderr, or F)
-  pacto-lsp check [PATH...] [OPTIONS]  validate bundles (a directory holding pacto.yaml, the file, or an
-                                       oci:// ref, pulled through the cache)
+  pacto-lsp check [PATH...] [OPTIONS]  validate bundles (a directory holding pacto.yaml, the file, an
+                                       oci:// ref pulled through the cache, or any other directory: every
+                                       bundle under it, honouring .gitignore, .ignore and .pactoignore)
   pacto-lsp init NAME [--version V]    scaffold a bundle folder NAME (pactoVersion 1.1, or V: 1.2, 2.0)
   pacto-lsp pack [DIR] [-o FILE] [-v]  validate, then write <name>-<version>.tar.gz (-v lists the files)
   pacto-lsp diff OLD NEW [--format text|json|markdown] [REGISTRY OPTIONS]
@@ -102,7 +105,13 @@ Credentials come from $PACTO_REGISTRY_TOKEN, or $PACTO_REGISTRY_USERNAME and $PA
 else pacto's config.json (see login), else the Docker config (credential helpers, then auths).
 
 Check options:
-  --format text|json   output format (default: text)
+  --format F           text (default): a code frame under each finding, a summary per contract;
+                       concise: one line per finding, FILE:LINE:COL: SEVERITY[CODE] message (path);
+                       json; sarif (SARIF 2.1.0, for code scanning); github (GitHub Actions
+                       annotations); junit (JUnit XML, a test case per contract)
+  -q, --quiet          text: only the summaries; concise: only the total
+  --color auto|always|never  colour the code frames (auto: on a terminal unless NO_COLOR is set)
+  -j, --jobs N         check N contracts at once (default: one per core)
   --readiness          evaluate the readiness gate (READINESS_GATE_UNMET)
   --today YYYY-MM-DD   the date readiness is judged against (default: $PACTO_TODAY, else today in UTC)
   --warn-days N        hint about readiness checks expiring within N days (default: 14)
