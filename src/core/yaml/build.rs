@@ -292,7 +292,11 @@ impl<'a> Builder<'a> {
                     .map(|pair| Entry { key: pair[0], value: pair[1] })
                     .collect(),
             ),
-            _ => NodeKind::Sequence(children),
+            _ => {
+                // Kept for as long as the document is open: no spare capacity.
+                children.shrink_to_fit();
+                NodeKind::Sequence(children)
+            }
         };
         let start = node.span.start;
         node.span = start..if explicit_end { end } else { last_child_end.unwrap_or(start).max(start) };
@@ -304,6 +308,8 @@ impl<'a> Builder<'a> {
         while !self.stack.is_empty() {
             self.close(0, false);
         }
+        // The tree is kept for as long as the document is open: no spare capacity.
+        self.nodes.shrink_to_fit();
         let mut tree = Tree { nodes: self.nodes, root: self.root, indexes: Default::default() };
         tree.build_indexes();
         Parsed { tree, problems: self.problems }
