@@ -8,6 +8,9 @@
 //! - `heavy_with_bundle`: the heavy ~10,000-line contract of issue [12], made by the latency harness's
 //!   own generator (`tools/lsp-latency`, `--generate-heavy 10000`): 950 interfaces, 420
 //!   configuration values checked against a generated schema, 900 readiness checks.
+//! - `keystroke_incremental`: one keystroke in the typical and the heavy contract, checked from the
+//!   previous version's analysis (`analyze_incremental`, what the server runs per edit).
+//! - `stages`: `analyze` stage by stage on the typical and the heavy contract.
 //! - `typical_without_bundle`: the typical contract checked as text alone.
 //! - `unknown_keys`: a contract with 40,000 unknown keys (half at the top level, half under
 //!   `service`), each one a `SCHEMA_VIOLATION`: the cost of locating many findings.
@@ -22,12 +25,13 @@
 use std::sync::Arc;
 
 use pacto_lsp::core::bundle::{BundleRef, MemoryBundle};
-use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
+use pacto_lsp::core::check::{Analysis, Environment, Options, analyze, analyze_incremental};
 use pacto_lsp::core::date;
 use pacto_lsp::core::finding::Severity;
 
-/// The latency harness's contract generator, so the bench and the harness time the same text.
-#[allow(dead_code)]
+/// The latency harness's contract generator, so the bench and the harness time the same text (its
+/// unit tests are not run here).
+#[allow(dead_code, unused_imports)]
 #[path = "../tools/lsp-latency/src/contract.rs"]
 mod contract;
 
@@ -291,6 +295,29 @@ fn unknown_keys(bencher: divan::Bencher) {
     bencher
         .counter(divan::counter::BytesCount::of_str(&text))
         .bench_local(|| analyze(divan::black_box(&text), &options, &env));
+}
+
+/// One keystroke (an `x` typed in the middle of a name, as the latency harness types it) checked
+/// from the previous version's analysis, the server's path: `analyze_incremental`.
+#[divan::bench(args = ["typical", "heavy"], sample_count = 30)]
+fn keystroke_incremental(bencher: divan::Bencher, name: &str) {
+    let (text, bundle) = match name {
+        "typical" => (TYPICAL.to_string(), bundle()),
+        _ => {
+            let text = contract::generate_heavy(10_000);
+            let bundle = heavy_bundle(&text);
+            (text, bundle)
+        }
+    };
+    let site = contract::edit_site(&text, None).expect("an edit site");
+    let line_start: usize = text.split_inclusive('\n').take(site.line).map(str::len).sum();
+    let mut typed = text.clone();
+    typed.insert(line_start + site.character, 'x');
+    let options = options();
+    let env = Environment { bundle: Some(&bundle), resolver: None };
+    let previous = analyze(&text, &options, &env);
+    assert_valid("keystroke_incremental", &previous);
+    bencher.bench_local(|| analyze_incremental(&text, &previous, divan::black_box(&typed), &options, &env));
 }
 
 /// `analyze` stage by stage, on the typical and the heavy contract (both with their bundles): where

@@ -86,21 +86,73 @@ static SOURCES: LazyLock<Vec<Source>> = LazyLock::new(|| {
     let mut files = MemoryBundle::new();
     add_files(&data.join("bundle"), &data.join("bundle"), &mut files);
     let typical = std::fs::read_to_string(data.join("typical.pacto.yaml")).expect("the typical contract");
-    out.push(Source { name: "typical".into(), text: typical, bundle: BundleRef { id: "typical".into(), files: Arc::new(files.clone()) } });
+    out.push(Source {
+        name: "typical".into(),
+        text: typical,
+        bundle: BundleRef { id: "typical".into(), files: Arc::new(files.clone()) },
+    });
     let heavy = contract::generate_heavy(300);
     let values = heavy.matches("\n      SETTING_").count();
     let files = files.with(contract::HEAVY_SCHEMA, &contract::heavy_values_schema(values));
-    out.push(Source { name: "heavy".into(), text: heavy, bundle: BundleRef { id: "heavy".into(), files: Arc::new(files) } });
+    out.push(Source {
+        name: "heavy".into(),
+        text: heavy,
+        bundle: BundleRef { id: "heavy".into(), files: Arc::new(files) },
+    });
     out
 });
 
 /// Pieces typed or pasted: characters of values, YAML punctuation, new lines and indentation,
 /// document markers, anchors and aliases, comments, keys.
 const PIECES: &[&str] = &[
-    "x", "7", "-", " ", "  ", "\n", "\n  ", "\n    ", "\n- ", "\n  - ", ": ", ":", "- ", "#", " # note", "'", "\"",
-    "[", "]", "{", "}", ",", "&a ", "*a", "<<: *a", "!!str ", "---", "\n---\n", "\n...\n", "%YAML 1.2\n", "|\n  ",
-    ">-\n    ", "? ", "\t", "é", "😀", "\n  name: extra", "\n  - name: extra\n    type: http", "\nname: top", "null",
-    "~", "true", "0x1F", "1_000", "2099-01-01", "service:", "interfaces:", "\n\n",
+    "x",
+    "7",
+    "-",
+    " ",
+    "  ",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "\n- ",
+    "\n  - ",
+    ": ",
+    ":",
+    "- ",
+    "#",
+    " # note",
+    "'",
+    "\"",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "!!str ",
+    "---",
+    "\n---\n",
+    "\n...\n",
+    "%YAML 1.2\n",
+    "|\n  ",
+    ">-\n    ",
+    "? ",
+    "\t",
+    "é",
+    "😀",
+    "\n  name: extra",
+    "\n  - name: extra\n    type: http",
+    "\nname: top",
+    "null",
+    "~",
+    "true",
+    "0x1F",
+    "1_000",
+    "2099-01-01",
+    "service:",
+    "interfaces:",
+    "\n\n",
 ];
 
 #[derive(Clone, Debug)]
@@ -162,7 +214,9 @@ fn same_tree(a: &Tree, b: &Tree) -> Result<(), String> {
         let same = x.span == y.span
             && a.text_span(id) == b.text_span(id)
             && match (&x.kind, &y.kind) {
-                (NodeKind::Scalar(p), NodeKind::Scalar(q)) => p.value == q.value && p.style == q.style && p.tag == q.tag,
+                (NodeKind::Scalar(p), NodeKind::Scalar(q)) => {
+                    p.value == q.value && p.style == q.style && p.tag == q.tag
+                }
                 (NodeKind::Sequence(p), NodeKind::Sequence(q)) => p == q,
                 (NodeKind::Mapping(p), NodeKind::Mapping(q)) => {
                     p.len() == q.len() && p.iter().zip(q).all(|(e, f)| e.key == f.key && e.value == f.value)
@@ -180,7 +234,8 @@ fn same_tree(a: &Tree, b: &Tree) -> Result<(), String> {
 /// The incremental analysis is the full analysis, in every part.
 fn same_analysis(text: &str, incremental: &Analysis, full: &Analysis) -> Result<(), TestCaseError> {
     let context = || format!("text:\n{text}");
-    same_tree(&incremental.parsed.tree, &full.parsed.tree).map_err(|it| TestCaseError::fail(format!("{it}\n{}", context())))?;
+    same_tree(&incremental.parsed.tree, &full.parsed.tree)
+        .map_err(|it| TestCaseError::fail(format!("{it}\n{}", context())))?;
     prop_assert_eq!(&incremental.parsed.problems, &full.parsed.problems, "{}", context());
     prop_assert_eq!(&incremental.findings, &full.findings, "{}", context());
     prop_assert_eq!(&incremental.document, &full.document, "{}", context());
@@ -256,7 +311,8 @@ fn a_keystroke_inside_an_entry_reparses_only_that_entry() {
         let at = text.find(needle).expect("the line") + needle.len() - 2;
         let mut new = text.clone();
         new.insert(at, 'x');
-        let reparsed = yaml::reparse(&text, &old, &new).unwrap_or_else(|| panic!("`{needle}` takes the incremental path"));
+        let reparsed =
+            yaml::reparse(&text, &old, &new).unwrap_or_else(|| panic!("`{needle}` takes the incremental path"));
         assert!(reparsed.problems.is_empty());
         same_tree(&reparsed.tree, &yaml::parse(&new).tree).unwrap();
     }

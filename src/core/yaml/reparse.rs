@@ -37,7 +37,9 @@ pub fn reparse(old_text: &str, old: &Parsed, text: &str) -> Option<Parsed> {
     let mut piece = " ".repeat(site.region.start - line_start);
     piece.push_str(text.get(site.region.start..region_end)?);
     // A document marker or a directive at the start of a line would end the document in place.
-    if has_directive(&piece) || ["---", "..."].iter().any(|it| piece.starts_with(it) || piece.contains(&format!("\n{it}"))) {
+    if has_directive(&piece)
+        || ["---", "..."].iter().any(|it| piece.starts_with(it) || piece.contains(&format!("\n{it}")))
+    {
         return None;
     }
     let sub = parse(&piece);
@@ -53,7 +55,10 @@ pub fn reparse(old_text: &str, old: &Parsed, text: &str) -> Option<Parsed> {
         (NodeKind::Sequence(items), None) if items.len() == 1 => items[0],
         _ => return None,
     };
-    Some(Parsed { tree: splice(tree, &site, sub.tree, sub_root, sub_value, line_start, change.old_end, delta), problems: Vec::new() })
+    Some(Parsed {
+        tree: splice(tree, &site, sub.tree, sub_root, sub_value, line_start, change.old_end, delta),
+        problems: Vec::new(),
+    })
 }
 
 /// What changed: the bytes `start..old_end` of the old text became `start..new_end` of the new one.
@@ -236,9 +241,8 @@ fn splice(
     let id_delta = taken as i64 - (last - first) as i64;
     let old_id = |id: NodeId| if id >= last { (id as i64 + id_delta) as NodeId } else { id };
     let sub_id = |id: NodeId| id - (sub_root + 1) + first;
-    let shift = |range: &Range<usize>, by: isize| {
-        range.start.saturating_add_signed(by)..range.end.saturating_add_signed(by)
-    };
+    let shift =
+        |range: &Range<usize>, by: isize| range.start.saturating_add_signed(by)..range.end.saturating_add_signed(by);
     let mut nodes: Vec<Node> = Vec::with_capacity((old.nodes.len() as i64 + id_delta) as usize);
     let remap = |node: &Node, ids: &dyn Fn(NodeId) -> NodeId, by: isize| -> Node {
         let kind = match &node.kind {
