@@ -324,13 +324,16 @@ fn unsafe_edits_parse_the_whole_text() {
     let text = "service:\n  name: svc\n  version: 1.0.0\ninterfaces:\n  - name: api\n    type: http\n  - name: b\n";
     let old = yaml::parse(text);
     let cases = [
-        // A changed key, a new sibling, a document marker, an unclosed flow collection, an alias.
+        // A changed key, a new sibling, a document end, an unclosed flow collection, an alias, a
+        // `---` on a new line of the entry.
         ("  name: svc", "  nome: svc"),
         ("    type: http\n", "    type: http\n  port: 1\n"),
         ("  version: 1.0.0\n", "  version: 1.0.0\n...\n"),
         ("    type: http", "    type: [http"),
         ("    type: http", "    type: *a"),
         ("    type: http", "    type: http\n    ---"),
+        // An explicit key: where the entries around it end depends on the text after them.
+        ("    type: http", "    ? type: http"),
     ];
     for (from, to) in cases {
         let new = text.replacen(from, to, 1);

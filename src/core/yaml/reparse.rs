@@ -13,7 +13,7 @@
 use std::ops::Range;
 
 use super::build::{parse, skip_properties};
-use super::{MAX_DEPTH, Node, NodeId, NodeKind, Parsed, Tree};
+use super::{MAX_DEPTH, Node, NodeId, NodeKind, Parsed, ScalarStyle, Tree};
 
 /// The parse of `text`, computed from `old`, the parse of `old_text`, when only one block entry
 /// changed; `None` when the whole text must be parsed.
@@ -21,7 +21,7 @@ pub fn reparse(old_text: &str, old: &Parsed, text: &str) -> Option<Parsed> {
     if old_text == text {
         return Some(old.clone());
     }
-    if !old.problems.is_empty() || has_directive(old_text) {
+    if !old.problems.is_empty() || has_directive(old_text) || has_explicit_key(old_text) {
         return None;
     }
     let tree = &old.tree;
@@ -38,6 +38,7 @@ pub fn reparse(old_text: &str, old: &Parsed, text: &str) -> Option<Parsed> {
     piece.push_str(text.get(site.region.start..region_end)?);
     // A document marker or a directive at the start of a line would end the document in place.
     if has_directive(&piece)
+        || has_explicit_key(&piece)
         || ["---", "..."].iter().any(|it| piece.starts_with(it) || piece.contains(&format!("\n{it}")))
     {
         return None;
@@ -47,6 +48,18 @@ pub fn reparse(old_text: &str, old: &Parsed, text: &str) -> Option<Parsed> {
         return None;
     }
     let sub_root = sub.tree.root?;
+    // An empty value at the end of the piece sits where the next token is, which in place is after
+    // the piece: every node must end within the piece's own text. Block scalars (`|`, `>`) are left
+    // out: an empty one runs on to the next token, and a kept one (`|+`) takes the blank lines after it.
+    let content_end = piece.trim_end().len();
+    let inside = |node: &Node| {
+        node.span.end <= content_end
+            && !matches!(&node.kind, NodeKind::Scalar(it) if it.text.end > content_end
+                || matches!(it.style, ScalarStyle::Literal | ScalarStyle::Folded))
+    };
+    if !sub.tree.nodes.iter().skip(sub_root as usize + 1).all(inside) {
+        return None;
+    }
     // The piece must still be exactly one entry (with the same key) or one item.
     let sub_value = match (&sub.tree.node(sub_root).kind, site.key.as_deref()) {
         (NodeKind::Mapping(entries), Some(key)) if entries.len() == 1 => {
@@ -221,6 +234,13 @@ fn depth(tree: &Tree) -> usize {
 /// Whether the text has a directive line (`%YAML`, `%TAG`), which could change how the entry parses.
 fn has_directive(text: &str) -> bool {
     text.starts_with('%') || text.contains("\n%")
+}
+
+/// Whether the text may hold an explicit key (`? key`): where the entries around such a key end
+/// depends on the text after them, so they are never parsed alone. A `?` inside a value counts too.
+fn has_explicit_key(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices('?').any(|(at, _)| matches!(bytes.get(at + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n')))
 }
 
 /// The old tree with the entry's nodes replaced by the piece's, later ids and offsets shifted.
