@@ -5,6 +5,12 @@
 //!   really run. This is the editor's per-keystroke workload.
 //! - `large_with_bundle`: a generated ~10,000-line contract (1,140 interfaces, 1,000 configuration
 //!   values, 60 dependencies, 100 readiness checks) with a bundle.
+//! - `heavy_with_bundle`: the heavy ~10,000-line contract of issue [12], made by the latency harness's
+//!   own generator (`tools/lsp-latency`, `--generate-heavy 10000`): 950 interfaces, 420
+//!   configuration values checked against a generated schema, 900 readiness checks.
+//! - `keystroke_incremental`: one keystroke in the typical and the heavy contract, checked from the
+//!   previous version's analysis (`analyze_incremental`, what the server runs per edit).
+//! - `stages`: `analyze` stage by stage on the typical and the heavy contract.
 //! - `typical_without_bundle`: the typical contract checked as text alone.
 //! - `unknown_keys`: a contract with 40,000 unknown keys (half at the top level, half under
 //!   `service`), each one a `SCHEMA_VIOLATION`: the cost of locating many findings.
@@ -19,9 +25,15 @@
 use std::sync::Arc;
 
 use pacto_lsp::core::bundle::{BundleRef, MemoryBundle};
-use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
+use pacto_lsp::core::check::{Analysis, Environment, Options, analyze, analyze_incremental};
 use pacto_lsp::core::date;
 use pacto_lsp::core::finding::Severity;
+
+/// The latency harness's contract generator, so the bench and the harness time the same text (its
+/// unit tests are not run here).
+#[allow(dead_code, unused_imports)]
+#[path = "../tools/lsp-latency/src/contract.rs"]
+mod contract;
 
 fn main() {
     divan::main();
@@ -242,6 +254,29 @@ fn large_with_bundle(bencher: divan::Bencher) {
         .bench_local(|| analyze(divan::black_box(&text), &options, &env));
 }
 
+/// The bundle of the heavy contract: the typical bundle plus the schema of its generated values.
+fn heavy_bundle(text: &str) -> BundleRef {
+    let mut files = MemoryBundle::new();
+    for (path, content) in BUNDLE_FILES {
+        files = files.with(path, content);
+    }
+    let values = text.matches("\n      SETTING_").count();
+    files = files.with(contract::HEAVY_SCHEMA, &contract::heavy_values_schema(values));
+    BundleRef { id: "memory://heavy".to_string(), files: Arc::new(files) }
+}
+
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn heavy_with_bundle(bencher: divan::Bencher) {
+    let text = contract::generate_heavy(10_000);
+    let options = options();
+    let bundle = heavy_bundle(&text);
+    let env = Environment { bundle: Some(&bundle), resolver: None };
+    assert_valid("heavy_with_bundle", &analyze(&text, &options, &env));
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&text))
+        .bench_local(|| analyze(divan::black_box(&text), &options, &env));
+}
+
 #[divan::bench]
 fn typical_without_bundle(bencher: divan::Bencher) {
     let options = options();
@@ -260,4 +295,143 @@ fn unknown_keys(bencher: divan::Bencher) {
     bencher
         .counter(divan::counter::BytesCount::of_str(&text))
         .bench_local(|| analyze(divan::black_box(&text), &options, &env));
+}
+
+/// One keystroke (an `x` typed in the middle of a name, as the latency harness types it) checked
+/// from the previous version's analysis, the server's path: `analyze_incremental`.
+#[divan::bench(args = ["typical", "heavy"], sample_count = 30)]
+fn keystroke_incremental(bencher: divan::Bencher, name: &str) {
+    let (text, bundle) = match name {
+        "typical" => (TYPICAL.to_string(), bundle()),
+        _ => {
+            let text = contract::generate_heavy(10_000);
+            let bundle = heavy_bundle(&text);
+            (text, bundle)
+        }
+    };
+    let site = contract::edit_site(&text, None).expect("an edit site");
+    let line_start: usize = text.split_inclusive('\n').take(site.line).map(str::len).sum();
+    let mut typed = text.clone();
+    typed.insert(line_start + site.character, 'x');
+    let options = options();
+    let env = Environment { bundle: Some(&bundle), resolver: None };
+    let previous = analyze(&text, &options, &env);
+    assert_valid("keystroke_incremental", &previous);
+    bencher.bench_local(|| analyze_incremental(&text, &previous, divan::black_box(&typed), &options, &env));
+}
+
+/// `analyze` stage by stage, on the typical and the heavy contract (both with their bundles): where
+/// a check's time goes. Each stage runs on the previous stages' results, built outside the timed loop.
+#[divan::bench_group(sample_count = 30)]
+mod stages {
+    use pacto_lsp::core::check::{Environment, analyze};
+    use pacto_lsp::core::model::Contract;
+    use pacto_lsp::core::rules::{self, Context};
+    use pacto_lsp::core::schema::SchemaVersion;
+    use pacto_lsp::core::{policy, readiness, structural, yaml};
+
+    use super::*;
+
+    const CONTRACTS: [&str; 2] = ["typical", "heavy"];
+
+    /// The contract text and its bundle.
+    fn input(name: &str) -> (String, BundleRef) {
+        match name {
+            "typical" => (TYPICAL.to_string(), bundle()),
+            _ => {
+                let text = contract::generate_heavy(10_000);
+                let bundle = heavy_bundle(&text);
+                (text, bundle)
+            }
+        }
+    }
+
+    fn version(text: &str) -> SchemaVersion {
+        let document = yaml::parse(text).tree.document_json().expect("the document converts");
+        SchemaVersion::parse(document["pactoVersion"].as_str().expect("a version")).expect("a known version")
+    }
+
+    /// The YAML parser alone (saphyr-parser's events, nothing kept): the floor under `parse`.
+    #[divan::bench(args = CONTRACTS)]
+    fn parser_events(bencher: divan::Bencher, name: &str) {
+        let (text, _) = input(name);
+        bencher.bench_local(|| saphyr_parser::Parser::new_from_str(divan::black_box(&text)).count());
+    }
+
+    #[divan::bench(args = CONTRACTS)]
+    fn parse(bencher: divan::Bencher, name: &str) {
+        let (text, _) = input(name);
+        bencher.bench_local(|| yaml::parse(divan::black_box(&text)));
+    }
+
+    #[divan::bench(args = CONTRACTS)]
+    fn to_json(bencher: divan::Bencher, name: &str) {
+        let (text, _) = input(name);
+        let parsed = yaml::parse(&text);
+        bencher.bench_local(|| divan::black_box(&parsed.tree).document_json());
+    }
+
+    #[divan::bench(args = CONTRACTS)]
+    fn structural(bencher: divan::Bencher, name: &str) {
+        let (text, _) = input(name);
+        let document = yaml::parse(&text).tree.document_json().expect("the document converts");
+        let version = version(&text);
+        let compatibility = options().compatibility;
+        bencher.bench_local(|| structural::check(version, compatibility, divan::black_box(&document)));
+    }
+
+    #[divan::bench(args = CONTRACTS)]
+    fn model(bencher: divan::Bencher, name: &str) {
+        let (text, _) = input(name);
+        let document = yaml::parse(&text).tree.document_json().expect("the document converts");
+        bencher.bench_local(|| Contract::from_json(divan::black_box(&document)));
+    }
+
+    #[divan::bench(args = CONTRACTS)]
+    fn rules(bencher: divan::Bencher, name: &str) {
+        let (text, bundle) = input(name);
+        let document = yaml::parse(&text).tree.document_json().expect("the document converts");
+        let contract = Contract::from_json(&document);
+        let ctx = Context {
+            contract: &contract,
+            document: &document,
+            bundle: Some(&*bundle.files),
+            version: version(&text),
+            compatibility: options().compatibility,
+        };
+        let _ = rules::cross_field(&ctx);
+        bencher.bench_local(|| (rules::cross_field(divan::black_box(&ctx)), rules::semantic(&ctx)));
+    }
+
+    #[divan::bench(args = CONTRACTS)]
+    fn policies(bencher: divan::Bencher, name: &str) {
+        let (text, bundle) = input(name);
+        let document = yaml::parse(&text).tree.document_json().expect("the document converts");
+        let contract = Contract::from_json(&document);
+        let _ = policy::enforce(&contract, &document, Some(&bundle), None);
+        bencher.bench_local(|| policy::enforce(divan::black_box(&contract), &document, Some(&bundle), None));
+    }
+
+    #[divan::bench(args = CONTRACTS)]
+    fn readiness(bencher: divan::Bencher, name: &str) {
+        let (text, _) = input(name);
+        let document = yaml::parse(&text).tree.document_json().expect("the document converts");
+        let contract = Contract::from_json(&document);
+        let section = contract.readiness.expect("a readiness section");
+        let today = options().today;
+        bencher.bench_local(|| {
+            let report = readiness::score(divan::black_box(&section), today).expect("checks to score");
+            readiness::expiry(&report, 14)
+        });
+    }
+
+    /// The whole check, for comparison with the sum of the stages.
+    #[divan::bench(args = CONTRACTS)]
+    fn whole(bencher: divan::Bencher, name: &str) {
+        let (text, bundle) = input(name);
+        let options = options();
+        let env = Environment { bundle: Some(&bundle), resolver: None };
+        let _ = analyze(&text, &options, &env);
+        bencher.bench_local(|| analyze(divan::black_box(&text), &options, &env));
+    }
 }

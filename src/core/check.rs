@@ -67,7 +67,28 @@ impl Analysis {
 
 /// Checks one contract text.
 pub fn analyze(text: &str, options: &Options, env: &Environment<'_>) -> Analysis {
-    let parsed = yaml::parse(text);
+    analyze_parsed(text, yaml::parse(text), options, env)
+}
+
+/// Checks a new version of a contract text, reusing the analysis of the previous version
+/// (`previous` of `previous_text`): when the edit stays inside one block entry or item, only that
+/// entry is parsed again ([`yaml::reparse`]); the later layers run on the result. The answer is
+/// always the same as [`analyze`] of `text`.
+pub fn analyze_incremental(
+    previous_text: &str,
+    previous: &Analysis,
+    text: &str,
+    options: &Options,
+    env: &Environment<'_>,
+) -> Analysis {
+    match yaml::reparse(previous_text, &previous.parsed, text) {
+        Some(parsed) => analyze_parsed(text, parsed, options, env),
+        None => analyze(text, options, env),
+    }
+}
+
+/// Every layer after parsing.
+fn analyze_parsed(text: &str, parsed: Parsed, options: &Options, env: &Environment<'_>) -> Analysis {
     let mut issues: Vec<Finding> = parsed.problems.iter().map(problem_finding).collect();
     let mut analysis = Analysis { parsed, ..Analysis::default() };
     if !analysis.parsed.is_complete() {

@@ -3,7 +3,7 @@
 //! Deserialization is lenient: a field of the wrong type becomes `None` (the structural layer
 //! reports it), list items keep their indices, so later layers run on whatever is well formed.
 
-use serde::de::{Deserialize, DeserializeOwned, Deserializer};
+use serde::de::{Deserialize, Deserializer};
 use serde_json::Value;
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -364,21 +364,30 @@ pub struct ReadinessCheck {
 }
 
 /// A field of the wrong shape becomes `None` instead of failing the whole model.
-fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<Option<T>, D::Error> {
-    let value = Value::deserialize(deserializer)?;
-    Ok(serde_json::from_value(value).ok())
+///
+/// The model is only ever read from a borrowed [`Value`] ([`Contract::from_json`]), so every
+/// deserializer here reads a `&Value`: a failed attempt consumes nothing and leaves no state behind,
+/// and nothing is copied on the way down (each level reads the document in place).
+fn lenient<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    Ok(T::deserialize(deserializer).ok())
 }
 
 /// A list whose items are deserialized one by one; an item of the wrong shape becomes the
-/// default item, so indices still match the document's.
-fn lenient_items<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
+/// default item, so indices still match the document's. Anything but a list is an empty list.
+fn lenient_items<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
     deserializer: D,
 ) -> Result<Vec<T>, D::Error> {
-    let value = Value::deserialize(deserializer)?;
-    let Value::Array(items) = value else {
-        return Ok(Vec::new());
-    };
-    Ok(items.into_iter().map(|it| serde_json::from_value(it).unwrap_or_default()).collect())
+    let items = Vec::<Item<T>>::deserialize(deserializer).unwrap_or_default();
+    Ok(items.into_iter().map(|it| it.0).collect())
+}
+
+/// One list item, or the default item when it has the wrong shape.
+struct Item<T>(T);
+
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Item<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Item<T>, D::Error> {
+        Ok(Item(T::deserialize(deserializer).unwrap_or_default()))
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use serde_json::json;
 use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Uri};
 
 use crate::core::bundle::BundleRef;
-use crate::core::check::{Analysis, Environment, Options, analyze};
+use crate::core::check::{Analysis, Environment, Options, analyze, analyze_incremental};
 use crate::core::finding::{Finding, Severity};
 use crate::core::policy::PolicyResolver;
 use crate::core::registry;
@@ -186,9 +186,16 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
             return None;
         }
         let job = (snapshot.text.clone(), snapshot.bundle_root.clone(), session.files.clone(), workspaces.clone());
+        // The newest analysis of this opening: only the part of the text an edit touched is parsed again.
+        let previous = session
+            .documents
+            .get(uri)
+            .and_then(|doc| doc.analyzed.clone())
+            .filter(|it| it.generation == snapshot.generation);
         let policies = pulled.clone();
         let outcome =
-            tokio::task::spawn_blocking(move || run_analysis(job.0, job.1, job.2, &job.3, options, policies)).await;
+            tokio::task::spawn_blocking(move || run_analysis(job.0, previous, job.1, job.2, &job.3, options, policies))
+                .await;
         let (result, misses) = match outcome {
             Ok(Some(it)) => it,
             Ok(None) | Err(_) => {
@@ -227,6 +234,7 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
 /// Runs the engine, catching any panic so one bad input cannot take the server down.
 fn run_analysis(
     text: Arc<str>,
+    previous: Option<Arc<Analyzed>>,
     bundle_root: Option<PathBuf>,
     files: Arc<FileCache>,
     workspaces: &[PathBuf],
@@ -238,8 +246,12 @@ fn run_analysis(
         if fault_injected(&text, "#!panic") {
             panic!("fault injected by PACTO_LSP_FAULT_INJECTION");
         }
+        let check = |env: &Environment<'_>| match &previous {
+            Some(previous) => analyze_incremental(&previous.text, &previous.analysis, &text, &options, env),
+            None => analyze(&text, &options, env),
+        };
         let Some(root) = bundle_root else {
-            return (analyze(&text, &options, &Environment::default()), Vec::new());
+            return (check(&Environment::default()), Vec::new());
         };
         let misses = Misses::default();
         let loader = Arc::new(Cached { cache: files, misses: misses.clone() });
@@ -247,7 +259,7 @@ fn run_analysis(
         let local = fs::Resolver { boundary: fs::boundary(&root, workspaces), loader };
         let resolver = Policies { local: &local, pulled: pulled.as_deref() };
         let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
-        let analysis = analyze(&text, &options, &env);
+        let analysis = check(&env);
         (analysis, misses.take())
     }))
     .ok()

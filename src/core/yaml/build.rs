@@ -1,5 +1,6 @@
 //! Builds a [`Tree`] from saphyr-parser's event stream, converting its character offsets to bytes.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -45,7 +46,10 @@ pub fn parse(text: &str) -> Parsed {
             Event::Scalar(value, style, anchor, tag) => {
                 let (span, text) = builder.scalar_span(span, style);
                 let scalar = Scalar {
-                    value: value.as_ref().into(),
+                    value: match value {
+                        Cow::Owned(owned) => owned.into_boxed_str(),
+                        Cow::Borrowed(borrowed) => borrowed.into(),
+                    },
                     style: convert_style(style),
                     text,
                     tag: tag.map(|it| {
@@ -211,30 +215,31 @@ impl<'a> Builder<'a> {
         let NodeKind::Scalar(scalar) = &self.nodes[key as usize].kind else {
             return;
         };
-        let key_text = scalar.value.clone();
+        let key_text: &str = &scalar.value;
         let n_entries = frame.children.len() / 2;
         let earlier = &frame.children[..frame.children.len() - 2];
+        let nodes = &self.nodes;
+        let scalar_key = |pair: &[NodeId]| match &nodes[pair[0] as usize].kind {
+            NodeKind::Scalar(s) => Some(&*s.value),
+            _ => None,
+        };
+        // Small mappings are scanned; past a few entries the key texts go into a set (copied once).
         let duplicate = match &mut frame.keys {
-            Some(keys) => !keys.insert(key_text.clone()),
+            Some(keys) => !keys.insert(key_text.into()),
             None => {
-                let dup = earlier.chunks(2).any(
-                    |pair| matches!(&self.nodes[pair[0] as usize].kind, NodeKind::Scalar(s) if s.value == key_text),
-                );
+                let dup = earlier.chunks(2).any(|pair| scalar_key(pair) == Some(key_text));
                 if n_entries > 8 {
-                    let keys = earlier
-                        .chunks(2)
-                        .filter_map(|pair| match &self.nodes[pair[0] as usize].kind {
-                            NodeKind::Scalar(s) => Some(s.value.clone()),
-                            _ => None,
-                        })
-                        .chain(std::iter::once(key_text.clone()))
-                        .collect();
-                    frame.keys = Some(keys);
+                    let keys = earlier.chunks(2).filter_map(scalar_key).chain(std::iter::once(key_text));
+                    frame.keys = Some(keys.map(Box::from).collect());
                 }
                 dup
             }
         };
-        if duplicate && &*key_text != "<<" {
+        if !duplicate {
+            return;
+        }
+        let key_text: Box<str> = key_text.into();
+        if &*key_text != "<<" {
             let path = self.path_of_open_frames().key(&key_text);
             let span = self.nodes[key as usize].span.clone();
             self.problems.push(Problem {
@@ -287,7 +292,11 @@ impl<'a> Builder<'a> {
                     .map(|pair| Entry { key: pair[0], value: pair[1] })
                     .collect(),
             ),
-            _ => NodeKind::Sequence(children),
+            _ => {
+                // Kept for as long as the document is open: no spare capacity.
+                children.shrink_to_fit();
+                NodeKind::Sequence(children)
+            }
         };
         let start = node.span.start;
         node.span = start..if explicit_end { end } else { last_child_end.unwrap_or(start).max(start) };
@@ -299,6 +308,8 @@ impl<'a> Builder<'a> {
         while !self.stack.is_empty() {
             self.close(0, false);
         }
+        // The tree is kept for as long as the document is open: no spare capacity.
+        self.nodes.shrink_to_fit();
         let mut tree = Tree { nodes: self.nodes, root: self.root, indexes: Default::default() };
         tree.build_indexes();
         Parsed { tree, problems: self.problems }

@@ -50,7 +50,7 @@ impl Tree {
                 Some(Value::Array(values))
             }
             NodeKind::Mapping(entries) => {
-                let mut map = Map::new();
+                let mut map = Map::with_capacity(entries.len());
                 let mut merges = Vec::new();
                 for entry in entries {
                     if self.is_merge_key(entry.key) {
@@ -58,11 +58,10 @@ impl Tree {
                         continue;
                     }
                     let key = self.key_json_text(entry.key, remaining, depth + 1)?;
-                    if map.contains_key(&key) {
-                        continue; // A duplicate key: the first one counts.
+                    // A duplicate key: the first one counts.
+                    if let serde_json::map::Entry::Vacant(slot) = map.entry(key) {
+                        slot.insert(self.to_json_budgeted(entry.value, remaining, depth + 1)?);
                     }
-                    let value = self.to_json_budgeted(entry.value, remaining, depth + 1)?;
-                    map.insert(key, value);
                 }
                 for merge in merges {
                     let sources = match self.sequence(merge) {
@@ -84,12 +83,30 @@ impl Tree {
 
     /// Keys become strings as Go's JSON conversion formats them (`1` → `"1"`, `true` → `"true"`).
     fn key_json_text(&self, key: NodeId, remaining: &mut usize, depth: usize) -> Option<String> {
+        // The common key, a plain word that resolves to itself, skips building a JSON value.
+        if let NodeKind::Scalar(scalar) = &self.node(key).kind
+            && scalar.style == ScalarStyle::Plain
+            && scalar.tag.is_none()
+            && is_plain_word(&scalar.value)
+        {
+            *remaining = remaining.checked_sub(1)?;
+            return (depth <= MAX_JSON_DEPTH).then(|| scalar.value.to_string());
+        }
         match self.to_json_budgeted(key, remaining, depth)? {
             Value::String(text) => Some(text),
             Value::Null => Some("null".into()),
             other => Some(other.to_string()),
         }
     }
+}
+
+/// Whether a plain scalar certainly resolves to the string it spells: it starts with a letter other
+/// than those that begin `null`, `true`, `false` and their spellings (`n`, `N`, `t`, `T`, `f`, `F`),
+/// so it is neither null, a boolean, a number nor `.inf` / `.nan`.
+fn is_plain_word(text: &str) -> bool {
+    text.as_bytes()
+        .first()
+        .is_some_and(|first| first.is_ascii_alphabetic() && !matches!(first, b'n' | b'N' | b't' | b'T' | b'f' | b'F'))
 }
 
 /// Resolves one scalar like yaml.v3: quoted and block scalars are strings; plain ones may be
@@ -117,6 +134,9 @@ pub fn scalar_to_json(scalar: &Scalar) -> Value {
 }
 
 fn resolve_plain(text: &str) -> Value {
+    if is_plain_word(text) {
+        return Value::String(text.into());
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         _ => {}
@@ -148,11 +168,11 @@ fn resolve_int(text: &str) -> Option<Value> {
     if !(first.is_ascii_digit() || first == '-' || first == '+') {
         return None;
     }
-    let plain: String = text.chars().filter(|c| *c != '_').collect();
+    let plain = without_underscores(text);
     let (negative, unsigned) = match plain.as_bytes().first()? {
         b'-' => (true, &plain[1..]),
         b'+' => (false, &plain[1..]),
-        _ => (false, plain.as_str()),
+        _ => (false, &*plain),
     };
     let (radix, digits) = if let Some(rest) = unsigned.strip_prefix("0x").or_else(|| unsigned.strip_prefix("0X")) {
         (16, rest)
@@ -186,7 +206,7 @@ fn resolve_float(text: &str) -> Option<f64> {
         "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
         _ => {}
     }
-    let plain: String = text.chars().filter(|c| *c != '_').collect();
+    let plain = without_underscores(text);
     let bytes = plain.as_bytes();
     let mut idx = 0;
     if matches!(bytes.first(), Some(b'-' | b'+')) {
@@ -219,6 +239,14 @@ fn resolve_float(text: &str) -> Option<f64> {
         return None;
     }
     plain.parse().ok()
+}
+
+/// The text with yaml.v3's digit separators (`_`) dropped, copied only when it has any.
+fn without_underscores(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.contains('_') {
+        true => text.replace('_', "").into(),
+        false => text.into(),
+    }
 }
 
 fn count_digits(bytes: &[u8]) -> usize {

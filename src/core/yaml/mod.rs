@@ -6,6 +6,7 @@
 
 mod build;
 mod json;
+mod reparse;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -14,6 +15,7 @@ use crate::core::path::{Path, Segment};
 
 pub use build::{parse, skip_properties};
 pub use json::{JsonError, scalar_to_json};
+pub use reparse::reparse;
 
 /// Index of a node in [`Tree::nodes`].
 pub type NodeId = u32;

@@ -19,11 +19,13 @@ use crate::report::{Report, to_json, to_table};
 use crate::scenario::{run_main, run_many};
 
 const USAGE: &str = "\
-usage: lsp-latency --server \"<command line>\" (--contract <file> | --generate-lines <N>) [options]
+usage: lsp-latency --server \"<command line>\" (--contract <file> | --generate-lines <N> | --generate-heavy <N>) [options]
 
   --server CMD          the server's command line (split like a shell would, no expansion)
   --contract FILE       the contract to open (written to a temp dir as .../pacto.yaml)
   --generate-lines N    use a generated valid Pacto 1.1 contract of about N lines instead
+  --generate-heavy N    use a generated valid Pacto 1.1 contract of about N lines with, per 10,000
+                        lines, 950 interfaces, 420 configuration values and 900 readiness checks
   --bundle DIR          copy DIR's files beside every copy of the contract (its bundle)
   --edits N             keystroke edits measured (default 200)
   --completions N       completion requests measured (default 50)
@@ -55,6 +57,7 @@ struct Args {
     server_line: String,
     contract: Option<PathBuf>,
     generate_lines: Option<usize>,
+    heavy: bool,
     bundle: Option<PathBuf>,
     edits: usize,
     completions: usize,
@@ -102,6 +105,7 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
         server_line: String::new(),
         contract: None,
         generate_lines: None,
+        heavy: false,
         bundle: None,
         edits: 200,
         completions: 50,
@@ -137,6 +141,7 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
             }
             "--contract" => args.contract = Some(PathBuf::from(value()?)),
             "--generate-lines" => args.generate_lines = Some(number(value()?)?),
+            "--generate-heavy" => (args.generate_lines, args.heavy) = (Some(number(value()?)?), true),
             "--bundle" => args.bundle = Some(PathBuf::from(value()?)),
             "--edits" => args.edits = number(value()?)?,
             "--completions" => args.completions = number(value()?)?,
@@ -166,7 +171,7 @@ fn parse_args(raw: Vec<String>) -> Result<Option<Args>, String> {
         }
     }
     if args.contract.is_some() == args.generate_lines.is_some() {
-        return Err("give exactly one of --contract and --generate-lines".into());
+        return Err("give exactly one of --contract, --generate-lines and --generate-heavy".into());
     }
     if args.server.is_empty() && !args.dump_contract {
         return Err("--server is required".into());
@@ -238,6 +243,9 @@ fn run(args: &Args) -> Result<(), String> {
             std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
             path.display().to_string(),
         ),
+        (None, Some(lines)) if args.heavy => {
+            (contract::generate_heavy(lines), format!("generated heavy ({lines} lines requested)"))
+        }
         (None, Some(lines)) => (contract::generate(lines), format!("generated ({lines} lines requested)")),
         (None, None) => unreachable!("checked by parse_args"),
     };
