@@ -28,8 +28,11 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::TestCaseError;
 
+#[path = "support/fixture_bundles.rs"]
+mod fixture_bundles;
 #[path = "support/props.rs"]
 mod props;
+use fixture_bundles::{Fixture, fixtures};
 use props::config;
 
 // ---------------------------------------------------------------------------------------------
@@ -161,54 +164,11 @@ static GENERIC_BUNDLE: LazyLock<BundleRef> = LazyLock::new(|| {
     BundleRef { id: "memory://generic".into(), files: Arc::new(files) }
 });
 
-struct Fixture {
-    name: String,
-    text: String,
-    /// Every file of the fixture folder, in memory; its id is the folder (for local policy refs).
-    bundle: BundleRef,
-}
-
-impl std::fmt::Debug for Fixture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.name)
-    }
-}
-
 static FIXTURES: LazyLock<Vec<Fixture>> = LazyLock::new(|| {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut out = Vec::new();
-    for group in ["upstream", "upstream-v3", "rules"] {
-        let mut dirs: Vec<_> = std::fs::read_dir(root.join(group))
-            .expect("fixture folder")
-            .map(|it| it.expect("fixture entry").path())
-            .filter(|it| it.join("pacto.yaml").is_file())
-            .collect();
-        dirs.sort();
-        for dir in dirs {
-            let mut files = MemoryBundle::new();
-            add_files(&dir, &dir, &mut files);
-            out.push(Fixture {
-                name: format!("{group}/{}", dir.file_name().unwrap_or_default().to_string_lossy()),
-                text: std::fs::read_to_string(dir.join("pacto.yaml")).expect("fixture contract"),
-                bundle: BundleRef { id: dir.display().to_string(), files: Arc::new(files) },
-            });
-        }
-    }
+    let out = fixtures();
     assert!(out.len() >= 40, "expected the fixture contracts, found {}", out.len());
     out
 });
-
-fn add_files(root: &Path, dir: &Path, files: &mut MemoryBundle) {
-    for entry in std::fs::read_dir(dir).expect("fixture folder") {
-        let path = entry.expect("fixture entry").path();
-        if path.is_dir() {
-            add_files(root, &path, files);
-        } else if let Ok(content) = std::fs::read_to_string(&path) {
-            let relative = path.strip_prefix(root).expect("inside the fixture").to_string_lossy().replace('\\', "/");
-            *files = std::mem::take(files).with(&relative, &content);
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // (a) Arbitrary bytes and token soup.

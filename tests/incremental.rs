@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
-use pacto_lsp::core::bundle::{BundleRef, MemoryBundle};
+use pacto_lsp::core::bundle::BundleRef;
 use pacto_lsp::core::check::{Analysis, Environment, Options, analyze, analyze_incremental};
 use pacto_lsp::core::date;
 use pacto_lsp::core::yaml::{self, NodeKind, Tree};
@@ -18,8 +18,11 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::TestCaseError;
 
+#[path = "support/fixture_bundles.rs"]
+mod fixture_bundles;
 #[path = "support/props.rs"]
 mod props;
+use fixture_bundles::{Fixture as Source, fixtures, memory_bundle};
 use props::config;
 
 /// The latency harness's contract generator (the heavy contract of the benchmarks).
@@ -36,55 +39,13 @@ fn options() -> Options {
     }
 }
 
-struct Source {
-    name: String,
-    text: String,
-    bundle: BundleRef,
-}
-
-impl std::fmt::Debug for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.name)
-    }
-}
-
-fn add_files(root: &Path, dir: &Path, files: &mut MemoryBundle) {
-    for entry in std::fs::read_dir(dir).expect("a folder") {
-        let path = entry.expect("an entry").path();
-        if path.is_dir() {
-            add_files(root, &path, files);
-        } else if let Ok(content) = std::fs::read_to_string(&path) {
-            let relative = path.strip_prefix(root).expect("inside the folder").to_string_lossy().replace('\\', "/");
-            *files = std::mem::take(files).with(&relative, &content);
-        }
-    }
-}
-
 /// Every fixture contract, the typical benchmark contract and a generated heavy contract, each
 /// with its files as an in-memory bundle.
 static SOURCES: LazyLock<Vec<Source>> = LazyLock::new(|| {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    for group in ["upstream", "upstream-v3", "rules"] {
-        let mut dirs: Vec<_> = std::fs::read_dir(root.join("tests/fixtures").join(group))
-            .expect("fixture folder")
-            .map(|it| it.expect("fixture entry").path())
-            .filter(|it| it.join("pacto.yaml").is_file())
-            .collect();
-        dirs.sort();
-        for dir in dirs {
-            let mut files = MemoryBundle::new();
-            add_files(&dir, &dir, &mut files);
-            out.push(Source {
-                name: format!("{group}/{}", dir.file_name().unwrap_or_default().to_string_lossy()),
-                text: std::fs::read_to_string(dir.join("pacto.yaml")).expect("fixture contract"),
-                bundle: BundleRef { id: dir.display().to_string(), files: Arc::new(files) },
-            });
-        }
-    }
+    let mut out = fixtures();
     let data = root.join("benches/data");
-    let mut files = MemoryBundle::new();
-    add_files(&data.join("bundle"), &data.join("bundle"), &mut files);
+    let files = memory_bundle(&data.join("bundle"));
     let typical = std::fs::read_to_string(data.join("typical.pacto.yaml")).expect("the typical contract");
     out.push(Source {
         name: "typical".into(),
