@@ -15,7 +15,6 @@
 //! `PROPTEST_RNG_SEED=<seed>` to reproduce.
 
 use std::ops::Range;
-use std::path::Path;
 use std::sync::LazyLock;
 
 use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
@@ -31,8 +30,13 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::TestCaseError;
 
+// Only the fixture folders are used here, not their bundles.
+#[allow(dead_code)]
+#[path = "support/fixture_bundles.rs"]
+mod fixture_bundles;
 #[path = "support/props.rs"]
 mod props;
+use fixture_bundles::fixture_dirs;
 use props::config;
 
 fn today() -> Date {
@@ -319,19 +323,10 @@ fn token_soup() -> impl Strategy<Value = String> {
 }
 
 static FIXTURES: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut out = Vec::new();
-    for group in ["upstream", "upstream-v3", "rules"] {
-        let mut dirs: Vec<_> = std::fs::read_dir(root.join(group))
-            .expect("fixture folder")
-            .map(|it| it.expect("fixture entry").path())
-            .filter(|it| it.join("pacto.yaml").is_file())
-            .collect();
-        dirs.sort();
-        for dir in dirs {
-            out.push(std::fs::read_to_string(dir.join("pacto.yaml")).expect("fixture contract"));
-        }
-    }
+    let out: Vec<String> = fixture_dirs()
+        .into_iter()
+        .map(|(_, dir)| std::fs::read_to_string(dir.join("pacto.yaml")).expect("fixture contract"))
+        .collect();
     assert!(out.len() >= 60, "expected the fixture contracts, found {}", out.len());
     let formats: Vec<&str> = ["\"1.0\"", "\"1.1\"", "\"1.2\"", "\"2.0\""]
         .into_iter()

@@ -1,7 +1,7 @@
 //! Every fixture contract (`tests/fixtures/{upstream,upstream-v3,rules}`) with all the files of its folder as an
-//! in-memory bundle. Shared by the property tests (`fuzz.rs`, `incremental.rs`), included by path.
+//! in-memory bundle. Shared by the property tests (`fuzz.rs`, `incremental.rs`, `ide_props.rs`), included by path.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pacto_lsp::core::bundle::{BundleRef, MemoryBundle};
@@ -40,8 +40,8 @@ fn add_files(root: &Path, dir: &Path, files: &mut MemoryBundle) {
     }
 }
 
-/// Every fixture folder holding a `pacto.yaml`, in group then path order.
-pub fn fixtures() -> Vec<Fixture> {
+/// Every fixture folder holding a `pacto.yaml`, named `GROUP/FOLDER`, in group then path order.
+pub fn fixture_dirs() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut out = Vec::new();
     for group in ["upstream", "upstream-v3", "rules"] {
@@ -51,13 +51,22 @@ pub fn fixtures() -> Vec<Fixture> {
             .filter(|it| it.join("pacto.yaml").is_file())
             .collect();
         dirs.sort();
-        for dir in dirs {
-            out.push(Fixture {
-                name: format!("{group}/{}", dir.file_name().unwrap_or_default().to_string_lossy()),
-                text: std::fs::read_to_string(dir.join("pacto.yaml")).expect("fixture contract"),
-                bundle: BundleRef { id: dir.display().to_string(), files: Arc::new(memory_bundle(&dir)) },
-            });
-        }
+        out.extend(
+            dirs.into_iter()
+                .map(|dir| (format!("{group}/{}", dir.file_name().unwrap_or_default().to_string_lossy()), dir)),
+        );
     }
     out
+}
+
+/// Every fixture contract with its bundle, in [`fixture_dirs`] order.
+pub fn fixtures() -> Vec<Fixture> {
+    fixture_dirs()
+        .into_iter()
+        .map(|(name, dir)| Fixture {
+            name,
+            text: std::fs::read_to_string(dir.join("pacto.yaml")).expect("fixture contract"),
+            bundle: BundleRef { id: dir.display().to_string(), files: Arc::new(memory_bundle(&dir)) },
+        })
+        .collect()
 }
