@@ -151,18 +151,10 @@ impl SchemaVersion {
         }
     }
 
-    /// The schema node describing the value at `path`, following `$ref`, `properties` and `items`.
+    /// The schema node describing the value at `path` in [`SchemaVersion::document`] (following `$ref`,
+    /// `properties` and `items`; see [`SchemaVersion::node_at_for`]).
     pub fn node_at(self, path: &Path) -> Option<&'static Value> {
-        let root = self.document();
-        let mut node = resolve_ref(root, root);
-        for segment in path.segments() {
-            node = match segment {
-                Segment::Key(key) => node.get("properties")?.get(&**key)?,
-                Segment::Index(_) => node.get("items")?,
-            };
-            node = resolve_ref(root, node);
-        }
-        Some(node)
+        self.node_at_for(Compatibility::V1, path)
     }
 
     /// The property names the schema allows in the object at `path`, in schema order.
@@ -176,16 +168,7 @@ impl SchemaVersion {
 
     /// The `description` of the property at `path` (the property's own, else its definition's).
     pub fn description(self, path: &Path) -> Option<&'static str> {
-        let root = self.document();
-        let parent = match path.parent() {
-            Some(parent) => self.node_at(&parent)?,
-            None => return root.get("description")?.as_str(),
-        };
-        let raw = match path.last()? {
-            Segment::Key(key) => parent.get("properties")?.get(&**key)?,
-            Segment::Index(_) => parent.get("items")?,
-        };
-        raw.get("description").or_else(|| resolve_ref(root, raw).get("description"))?.as_str()
+        self.description_for(Compatibility::V1, path)
     }
 }
 
