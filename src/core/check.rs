@@ -46,8 +46,6 @@ pub struct Environment<'a> {
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub parsed: Parsed,
-    /// The document as JSON; `None` when the YAML did not parse.
-    pub document: Option<Value>,
     /// The format the contract declares, if it is one we implement.
     pub version: Option<SchemaVersion>,
     pub contract: Option<Contract>,
@@ -176,7 +174,6 @@ fn analyze_parsed(text: &str, parsed: Parsed, options: &Options, env: &Environme
     issues.extend(layer_issues.into_iter().map(|it| it.into_finding(text, tree)));
 
     analysis.findings = sorted(issues);
-    analysis.document = Some(document);
     analysis.version = version;
     analysis.contract = Some(contract);
     analysis

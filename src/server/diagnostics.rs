@@ -29,6 +29,7 @@ use crate::server::convert::{self, Encoding};
 use crate::server::document::{Analyzed, Checking};
 use crate::server::files::{Cached, FileCache, Misses};
 use crate::server::live_diff::{self, LiveDiff};
+use crate::server::memory;
 use crate::server::registry::{asks_registries, policy_key};
 use crate::server::session::{Asking, Session, Snapshot, fault_injected, today};
 use crate::server::workspace_index;
@@ -111,6 +112,9 @@ async fn work(session: &Arc<Session>, uri: Uri, generation: u64, checking: Arc<C
         tracing::debug!(uri = uri.as_str(), generation, version = snapshot.version, "checking");
         last_checked = Some(snapshot.version);
         if let Some(analysis) = compute(session, &uri, &snapshot, true).await {
+            memory::after_check(snapshot.text.len());
+            // Checks of open documents come first: the background index waits until they are done too.
+            workspace_index::touch();
             let (version, root) = (snapshot.version, snapshot.bundle_root.clone());
             let need = remote_need(session, &snapshot, &analysis);
             publish(session, &uri, snapshot, analysis).await;
@@ -397,7 +401,14 @@ pub async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, anal
     let mut published = lock.lock().await;
     // The previous analysis is dropped after the map entry is unlocked (freeing a big one takes time).
     let _previous = match session.documents.get_mut(uri) {
-        Some(mut doc) if analyzed.is_for(&doc) => doc.analyzed.replace(analyzed.clone()),
+        Some(mut doc) if analyzed.is_for(&doc) => {
+            // Requests use this analysis from now on; the quick one of the same text is not needed.
+            doc.quick = None;
+            doc.evicted = false;
+            doc.leads_into_workspace =
+                analyzed.analysis.contract.as_ref().is_some_and(workspace_index::leads_into_workspace);
+            doc.analyzed.replace(analyzed.clone())
+        }
         _ => {
             let (generation, version) = (analyzed.generation, analyzed.version);
             tracing::debug!(uri = uri.as_str(), generation, version, "not published; the document moved on");
@@ -411,6 +422,8 @@ pub async fn publish(session: &Arc<Session>, uri: &Uri, snapshot: Snapshot, anal
     }
     send(session, uri, &analyzed).await;
     *published = Some(current);
+    drop(published);
+    memory::evict_cold(session, uri);
 }
 
 /// Publishes an analysis's findings, with the live diff of the same version when there is one.
@@ -487,12 +500,16 @@ pub async fn refresh_diff(session: &Arc<Session>, uri: &Uri, generation: u64, ve
 }
 
 /// Publishes the document's current analysis again (its live diff changed).
-pub async fn republish(session: &Session, uri: &Uri) {
+pub async fn republish(session: &Arc<Session>, uri: &Uri) {
     let lock = session.publish_lock(uri);
     let published = lock.lock().await;
     let Some(analyzed) = session.documents.get(uri).and_then(|doc| doc.analyzed.clone().filter(|it| it.is_for(&doc)))
     else {
-        return; // A newer version is being checked; its publish will include the diff.
+        // A newer version is being checked, and its publish will include what changed; or the analysis was
+        // dropped to save memory, and a check of the current text publishes it.
+        drop(published);
+        memory::recheck_evicted(session, uri);
+        return;
     };
     if published.is_some_and(|it| it > analyzed.key()) {
         return;

@@ -24,6 +24,14 @@ pub struct Document {
     pub quick: Option<Arc<Quick>>,
     /// Whether a check is wanted and whether one runs (one at a time per document).
     pub checking: Arc<Checking>,
+    /// When the document was last opened, edited or asked about (`Session::next_use`): the analyses of the
+    /// least recently used documents are dropped first ([`crate::server::memory`]).
+    pub last_used: u64,
+    /// Its analysis was dropped to save memory; it is checked again when it is used next.
+    pub evicted: bool,
+    /// Whether a dependency of the newest analysis may lead into the workspace (kept when the analysis is
+    /// dropped: the document is checked again when a workspace bundle changes).
+    pub leads_into_workspace: bool,
 }
 
 /// One analysis and the exact text it ran on.
@@ -107,6 +115,9 @@ impl Document {
             analyzed: None,
             quick: None,
             checking: Arc::new(Checking::default()),
+            last_used: 0,
+            evicted: false,
+            leads_into_workspace: false,
         }
     }
 

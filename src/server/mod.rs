@@ -9,6 +9,7 @@ mod document;
 mod files;
 mod handlers;
 mod live_diff;
+mod memory;
 mod pool;
 mod registry;
 mod remote_ide;
@@ -61,7 +62,7 @@ pub fn run(args: &[String]) -> u8 {
 async fn serve() -> Option<Arc<Session>> {
     let mut kept = None;
     let (service, socket) = LspService::build(|client| {
-        let session = Arc::new(Session::new(client));
+        let session = Arc::new_cyclic(|me| Session::new(client, me.clone()));
         kept = Some(session.clone());
         Backend { session }
     })

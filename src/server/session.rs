@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
 
 use dashmap::DashMap;
 use tower_lsp_server::Client;
@@ -17,6 +17,7 @@ use crate::server::diagnostics::Need;
 use crate::server::document::{Analyzed, Document};
 use crate::server::files::FileCache;
 use crate::server::live_diff::{self, Baseline, LiveDiff};
+use crate::server::memory;
 use crate::server::registry::Remotes;
 use crate::server::settings::Settings;
 use crate::server::workspace_index::WorkspaceIndex;
@@ -68,6 +69,10 @@ pub struct Session {
     pub asking: DashMap<Uri, Arc<Asking>>,
     /// Every contract in the workspace folders, checked in the background.
     pub workspace: WorkspaceIndex,
+    /// Counts document uses (`Document::last_used`).
+    uses: AtomicU64,
+    /// The session itself, for work a method starts in the background.
+    me: Weak<Session>,
 }
 
 /// Single-flight registry work for one document: at most one task asks the registries for it, and only the
@@ -137,7 +142,7 @@ pub struct Snapshot {
 }
 
 impl Session {
-    pub fn new(client: Client) -> Session {
+    pub fn new(client: Client, me: Weak<Session>) -> Session {
         Session {
             client,
             documents: DashMap::new(),
@@ -156,7 +161,14 @@ impl Session {
             remotes: Remotes::new(&Settings::default()),
             asking: DashMap::new(),
             workspace: WorkspaceIndex::default(),
+            uses: AtomicU64::new(1),
+            me,
         }
+    }
+
+    /// A stamp for `Document::last_used`, greater than every earlier one.
+    pub fn next_use(&self) -> u64 {
+        self.uses.fetch_add(1, Ordering::Relaxed)
     }
 
     /// A generation for a newly opened document, greater than every earlier one.
@@ -221,6 +233,14 @@ impl Session {
     pub fn current(&self, uri: &Uri) -> Option<Arc<Analyzed>> {
         let found = {
             let mut doc = self.documents.get_mut(uri)?;
+            doc.last_used = self.next_use();
+            if doc.evicted
+                && let Some(me) = self.me.upgrade()
+            {
+                drop(doc);
+                memory::recheck_evicted(&me, uri);
+                doc = self.documents.get_mut(uri)?;
+            }
             match doc.analyzed.as_ref().filter(|it| it.is_for(&doc)) {
                 Some(analyzed) => Ok(analyzed.clone()),
                 None => Err(doc.quick()),

@@ -314,19 +314,8 @@ fn finished_batch(session: &Arc<Session>, handle: &tokio::runtime::Handle) {
     }
     if summaries {
         // Only documents with a dependency that may lead into the workspace can have changed.
-        let uris: Vec<Uri> = session
-            .documents
-            .iter()
-            .filter(|doc| {
-                let contract = doc.analyzed.as_ref().and_then(|it| it.analysis.contract.as_ref());
-                contract.is_some_and(|it| {
-                    it.dependencies
-                        .iter()
-                        .any(|dependency| dependency.reference.as_deref().and_then(engine::target).is_some())
-                })
-            })
-            .map(|doc| doc.key().clone())
-            .collect();
+        let uris: Vec<Uri> =
+            session.documents.iter().filter(|doc| doc.leads_into_workspace).map(|doc| doc.key().clone()).collect();
         let session = session.clone();
         handle.spawn(async move {
             for uri in uris {
@@ -334,6 +323,12 @@ fn finished_batch(session: &Arc<Session>, handle: &tokio::runtime::Handle) {
             }
         });
     }
+}
+
+/// Whether a dependency of the contract may lead into the workspace (its diagnostics then depend on the
+/// workspace's bundles).
+pub fn leads_into_workspace(contract: &Contract) -> bool {
+    contract.dependencies.iter().any(|dependency| dependency.reference.as_deref().and_then(engine::target).is_some())
 }
 
 /// Walks the workspace folders for contracts, queues them, and forgets files that are gone (or ignored now).

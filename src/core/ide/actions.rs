@@ -471,8 +471,7 @@ fn insert_missing(text: &str, tree: &Tree, analysis: &Analysis, path: &Path, tod
         .iter()
         .map(|key| {
             let at = path.key(key);
-            let value = format_placeholder(version, &at, today)
-                .unwrap_or_else(|| placeholder(version, &at, analysis.document.as_ref()));
+            let value = format_placeholder(version, &at, today).unwrap_or_else(|| placeholder(version, &at, tree));
             (*key, value)
         })
         .collect();
@@ -510,15 +509,15 @@ fn format_placeholder(version: SchemaVersion, path: &Path, today: Date) -> Optio
 }
 
 /// A value for a new key: a literal that validates, or a nested block (`{i}` is the child indentation).
-fn placeholder(version: SchemaVersion, path: &Path, document: Option<&Value>) -> String {
+fn placeholder(version: SchemaVersion, path: &Path, tree: &Tree) -> String {
     let key = match path.last() {
         Some(Segment::Key(key)) => key.to_string(),
         _ => String::new(),
     };
     // An unnamed dependency is named as upstream's migration names it: after its ref.
     if key == "name"
-        && let Some(reference) = path.parent().and_then(|it| document.and_then(|doc| it.key("ref").lookup(doc)))
-        && let Some(name) = reference.as_str().and_then(dependency_name)
+        && let Some(reference) = path.parent().and_then(|it| tree.get(&it.key("ref")))
+        && let Some(name) = tree.scalar_str(reference).and_then(dependency_name)
     {
         return name;
     }

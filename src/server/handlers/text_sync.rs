@@ -27,7 +27,9 @@ pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
     workspace_index::touch();
     let path = file_path(&item.uri);
     let generation = session.new_generation();
-    session.documents.insert(item.uri.clone(), Document::new(&item.text, item.version, generation, path));
+    let mut doc = Document::new(&item.text, item.version, generation, path);
+    doc.last_used = session.next_use();
+    session.documents.insert(item.uri.clone(), doc);
     diagnostics::schedule(session, item.uri);
 }
 
@@ -53,6 +55,7 @@ pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
         }
         doc.version = version;
         doc.quick = None;
+        doc.last_used = session.next_use();
         // Asked for under the same lock as the edit: see `diagnostics::next`.
         (doc.checking.want(), doc.generation, doc.checking.clone())
     };
