@@ -39,6 +39,11 @@ use crate::server::workspace_index;
 /// more than this many times.
 const MAX_LOAD_ROUNDS: usize = 64;
 
+/// Texts up to this size are checked on the runtime's thread itself: such a check takes a fraction of a
+/// millisecond (an edit of a 300-line contract about 0.06 ms), less than handing it to a blocking thread and
+/// back. Larger texts are checked on the blocking pool, so the protocol never waits for them.
+const INLINE_CHECK_BYTES: usize = 16 * 1024;
+
 /// During a burst of edits, a check waits until no edit arrived for this long …
 const QUIET: Duration = Duration::from_millis(50);
 
@@ -197,9 +202,11 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
             .and_then(|doc| doc.analyzed.clone())
             .filter(|it| it.generation == snapshot.generation);
         let policies = pulled.clone();
-        let outcome =
-            tokio::task::spawn_blocking(move || run_analysis(job.0, previous, job.1, job.2, &job.3, options, policies))
-                .await;
+        let run = move || run_analysis(job.0, previous, job.1, job.2, &job.3, options, policies);
+        let outcome = match snapshot.text.len() <= INLINE_CHECK_BYTES {
+            true => Ok(run()),
+            false => tokio::task::spawn_blocking(run).await,
+        };
         let (result, misses) = match outcome {
             Ok(Some(it)) => it,
             Ok(None) | Err(_) => {

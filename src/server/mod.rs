@@ -10,6 +10,7 @@ mod files;
 mod handlers;
 mod live_diff;
 mod memory;
+mod pipe;
 mod pool;
 mod registry;
 mod remote_ide;
@@ -45,7 +46,10 @@ pub fn run(args: &[String]) -> u8 {
         return usage_error(&message);
     }
     install_panic_hook();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One thread runs the protocol, the document workers and the registry clients: their work is short, and
+    // keeping it on one thread saves a hand-off between threads for every message. Checks of large texts,
+    // requests' engine work and file reads run on blocking threads.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(it) => it,
         Err(error) => return usage_error(&format!("cannot start the async runtime: {error}")),
     };
@@ -68,8 +72,8 @@ async fn serve() -> Option<Arc<Session>> {
     })
     .custom_method("pacto/debugText", Backend::debug_text)
     .finish();
-    let input = stdio::sanitized(tokio::io::stdin());
-    Server::new(input, tokio::io::stdout(), socket).serve(service).await;
+    let input = stdio::sanitized(pipe::stdin());
+    Server::new(input, pipe::stdout(), socket).serve(service).await;
     tracing::info!("exiting");
     kept
 }
