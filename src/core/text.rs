@@ -64,19 +64,18 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        let mut idx = 0;
-        while idx < bytes.len() {
+        let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        starts.push(0);
+        for idx in memchr::memchr2_iter(b'\n', b'\r', bytes) {
             match bytes[idx] {
-                b'\n' => starts.push(idx + 1),
-                b'\r' if bytes.get(idx + 1) == Some(&b'\n') => {
-                    starts.push(idx + 2);
-                    idx += 1;
+                // The `\n` of a `\r\n` ends the line the `\r` already ended.
+                b'\n' if idx > 0 && bytes[idx - 1] == b'\r' => {
+                    if let Some(last) = starts.last_mut() {
+                        *last = idx + 1;
+                    }
                 }
-                b'\r' => starts.push(idx + 1),
-                _ => {}
+                _ => starts.push(idx + 1),
             }
-            idx += 1;
         }
         LineIndex { starts }
     }
@@ -123,6 +122,15 @@ mod tests {
         let capped = cap_message("名".repeat(1_000));
         assert!(capped.len() <= MAX_MESSAGE_BYTES, "{}", capped.len());
         assert!(capped.starts_with("名名") && capped.ends_with("名…"));
+    }
+
+    #[test]
+    fn lines_start_after_every_kind_of_line_break() {
+        let index = LineIndex::new("a\r\n\r\nb\n\rc\r");
+        let starts: Vec<usize> = (0..index.line_count()).filter_map(|it| index.line_start(it)).collect();
+        assert_eq!(starts, vec![0, 3, 5, 7, 8, 10]);
+        assert_eq!(LineIndex::new("").line_count(), 1);
+        assert_eq!(LineIndex::new("\n").line_count(), 2);
     }
 
     #[test]

@@ -8,18 +8,18 @@
 //! load rounds and before it is published, and publishing is serialized per URI, so a client
 //! never sees diagnostics older than ones it already has.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Uri};
+use tower_lsp_server::ls_types::{CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Uri};
 
 use crate::core::bundle::BundleRef;
 use crate::core::check::{Analysis, Environment, Options, analyze, analyze_incremental};
-use crate::core::finding::{Finding, Severity};
+use crate::core::finding::{Code, Finding, Severity};
 use crate::core::policy::PolicyResolver;
 use crate::core::registry;
 use crate::core::text::{LineIndex, excerpt};
@@ -188,6 +188,9 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
     });
     let mut pulled = key.as_deref().and_then(|it| session.remotes.pulled_policies(it));
     for _ in 0..MAX_LOAD_ROUNDS {
+        // Edits already received are applied first (the protocol runs on this thread too): during a burst the
+        // snapshot is then stale at once, and the burst costs one check after it, not one per edit.
+        tokio::task::yield_now().await;
         if drop_stale && !session.is_current(uri, snapshot.generation, snapshot.version) {
             // The worker goes round again with the newest text.
             let (generation, version) = (snapshot.generation, snapshot.version);
@@ -532,6 +535,14 @@ pub async fn clear(session: &Session, uri: Uri) {
     *published = None;
 }
 
+/// A code's `codeDescription`: its entry in `docs/rules.md`, parsed once per code.
+fn code_description(code: Code) -> Option<CodeDescription> {
+    static PARSED: LazyLock<Mutex<HashMap<Code, Option<Uri>>>> = LazyLock::new(Mutex::default);
+    let mut parsed = PARSED.lock().unwrap_or_else(|it| it.into_inner());
+    let href = parsed.entry(code).or_insert_with(|| code.doc_url().parse().ok()).clone()?;
+    Some(CodeDescription { href })
+}
+
 pub fn to_diagnostic(text: &str, lines: &LineIndex, finding: &Finding, encoding: Encoding) -> Diagnostic {
     Diagnostic {
         range: convert::range(text, lines, &finding.span, encoding),
@@ -542,12 +553,7 @@ pub fn to_diagnostic(text: &str, lines: &LineIndex, finding: &Finding, encoding:
             Severity::Hint => DiagnosticSeverity::HINT,
         }),
         code: Some(NumberOrString::String(finding.code.as_str().into())),
-        code_description: finding
-            .code
-            .doc_url()
-            .parse()
-            .ok()
-            .map(|href| tower_lsp_server::ls_types::CodeDescription { href }),
+        code_description: code_description(finding.code),
         source: Some("pacto".into()),
         message: finding.message.clone(),
         data: Some(json!({ "path": finding.path.to_string() })),

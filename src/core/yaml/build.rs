@@ -47,7 +47,7 @@ pub fn parse(text: &str) -> Parsed {
                 let (span, text) = builder.scalar_span(span, style);
                 let scalar = Scalar {
                     value: match value {
-                        Cow::Owned(owned) => owned.into_boxed_str(),
+                        Cow::Owned(owned) => owned.into(),
                         Cow::Borrowed(borrowed) => borrowed.into(),
                     },
                     style: convert_style(style),

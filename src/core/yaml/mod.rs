@@ -10,6 +10,7 @@ mod reparse;
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::core::path::{Path, Segment};
 
@@ -62,7 +63,8 @@ pub enum NodeKind {
 
 #[derive(Clone, Debug)]
 pub struct Scalar {
-    pub value: Box<str>,
+    /// Shared: a re-parse copies the tree around the edit without copying its strings.
+    pub value: Arc<str>,
     pub style: ScalarStyle,
     /// The scalar's own text: after any anchor and tag, inside the quotes; a block scalar from
     /// its `|` or `>` indicator on. Read it through [`Tree::text_span`].

@@ -108,7 +108,7 @@ struct Site {
     /// The start of the line it starts on.
     line_start: usize,
     /// The key text for a mapping entry; `None` for a sequence item.
-    key: Option<Box<str>>,
+    key: Option<std::sync::Arc<str>>,
 }
 
 /// The innermost block entry or item whose region holds the whole change strictly after its first byte.
