@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::core::finding::{Anchor, Code, Finding, Issue};
+use crate::core::memo::Memo;
 use crate::core::model::Contract;
 use crate::core::path::Path;
 use crate::core::semver::{Constraints, parse_version};
@@ -120,10 +121,19 @@ pub fn wanted(contract: &Contract) -> Vec<Wanted> {
 /// The question a ref asks (the key of [`Lookups`]), or `None` when it is not a valid `oci://` ref. An invalid
 /// range is left out: it is reported by the cross-field rules, and the ref resolves as if it had none.
 pub fn wanted_for(reference: &str, compatibility: Option<&str>) -> Option<Wanted> {
+    // Every keystroke asks this of the same few refs several times (the warnings, the registry questions, the
+    // workspace bundles): whether the ref and the range parse is remembered.
+    static VALID: Memo<(bool, bool)> = Memo::new(1024);
     let rest = reference.strip_prefix("oci://")?;
-    crate::core::ociref::parse(rest).ok()?;
-    let compatibility = compatibility.filter(|it| Constraints::parse(it).is_ok()).map(str::to_string);
-    Some(Wanted { reference: reference.to_string(), compatibility })
+    let range = compatibility.unwrap_or_default();
+    let key = format!("{}:{rest}{range}", rest.len());
+    let (valid_ref, valid_range) = VALID.get_or_compute(key.as_bytes(), || {
+        (crate::core::ociref::parse(rest).is_ok(), Constraints::parse(range).is_ok())
+    });
+    valid_ref.then(|| Wanted {
+        reference: reference.to_string(),
+        compatibility: compatibility.filter(|_| valid_range).map(str::to_string),
+    })
 }
 
 /// The warnings the answers give, located in `text`. Refs without an answer give nothing (not asked yet).

@@ -1,10 +1,14 @@
 //! A guard in front of the JSON-RPC transport: malformed frames are logged and replaced.
 //!
-//! tower-lsp-server's reader stops for good after one frame it cannot decode. This task reads the
-//! real stdin, re-frames every message, and forwards only well-formed JSON-RPC; anything else
-//! becomes a harmless `$/pacto/invalidMessage` notification, so the server keeps serving.
+//! tower-lsp-server's reader stops for good after one frame it cannot decode. This reader sits between
+//! it and the real stdin, re-frames every message, and passes on only well-formed JSON-RPC; anything
+//! else becomes a harmless `$/pacto/invalidMessage` notification, so the server keeps serving.
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use tokio::io::{AsyncRead, ReadBuf};
 use tower_lsp_server::jsonrpc::{Request, Response};
 
 /// Frames larger than this are skipped (and logged) instead of buffered.
@@ -12,35 +16,63 @@ const MAX_FRAME: usize = 256 * 1024 * 1024;
 
 const REPLACEMENT: &[u8] = br#"{"jsonrpc":"2.0","method":"$/pacto/invalidMessage"}"#;
 
-/// Returns a reader that yields stdin's messages, sanitized. The task ends at stdin's end.
-pub fn sanitized(mut input: impl AsyncRead + Unpin + Send + 'static) -> DuplexStream {
-    let (reader, mut writer) = tokio::io::duplex(1024 * 1024);
-    tokio::spawn(async move {
-        let mut framer = Framer::default();
-        let mut chunk = vec![0u8; 64 * 1024];
+/// How much is read from the input at once.
+const CHUNK: usize = 64 * 1024;
+
+/// A reader of `input`'s messages, sanitized and framed again. It works inside the transport's own reads (no
+/// task, no copy through a channel); it ends at `input`'s end or at its first error.
+pub fn sanitized<R: AsyncRead + Unpin>(input: R) -> Sanitized<R> {
+    Sanitized { input, framer: Framer::default(), chunk: vec![0; CHUNK], out: Vec::new(), sent: 0, done: false }
+}
+
+pub struct Sanitized<R> {
+    input: R,
+    framer: Framer,
+    chunk: Vec<u8>,
+    /// Frames ready for the transport; `sent` of them are handed over already.
+    out: Vec<u8>,
+    sent: usize,
+    done: bool,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for Sanitized<R> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
         loop {
-            let n = match input.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            framer.push(&chunk[..n]);
-            while let Some(body) = framer.next_body() {
-                let body = match is_valid_message(&body) {
-                    true => body,
-                    false => {
-                        tracing::error!(bytes = body.len(), "malformed JSON-RPC message ignored");
-                        REPLACEMENT.to_vec()
-                    }
-                };
-                let frame = format!("Content-Length: {}\r\n\r\n", body.len());
-                if writer.write_all(frame.as_bytes()).await.is_err() || writer.write_all(&body).await.is_err() {
-                    return;
+            if this.sent < this.out.len() {
+                let n = buf.remaining().min(this.out.len() - this.sent);
+                buf.put_slice(&this.out[this.sent..this.sent + n]);
+                this.sent += n;
+                if this.sent == this.out.len() {
+                    this.out.clear();
+                    this.sent = 0;
                 }
+                return Poll::Ready(Ok(()));
+            }
+            if this.done {
+                return Poll::Ready(Ok(())); // The end of the input.
+            }
+            let mut read = ReadBuf::new(&mut this.chunk);
+            match ready!(Pin::new(&mut this.input).poll_read(cx, &mut read)) {
+                Ok(()) if !read.filled().is_empty() => {
+                    let n = read.filled().len();
+                    this.framer.push(&this.chunk[..n]);
+                    while let Some(body) = this.framer.next_body() {
+                        let body = match is_valid_message(&body) {
+                            true => body,
+                            false => {
+                                tracing::error!(bytes = body.len(), "malformed JSON-RPC message ignored");
+                                REPLACEMENT.to_vec()
+                            }
+                        };
+                        this.out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+                        this.out.extend_from_slice(&body);
+                    }
+                }
+                Ok(()) | Err(_) => this.done = true,
             }
         }
-        let _ = writer.shutdown().await;
-    });
-    reader
+    }
 }
 
 fn is_valid_message(body: &[u8]) -> bool {
