@@ -7,7 +7,6 @@
 //! computed every time and not kept.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hasher};
 use std::sync::{Arc, Mutex};
 
 /// The bytes all entries of one cache may keep, together.
@@ -78,10 +77,11 @@ impl<V: Clone> Entries<V> {
     }
 }
 
+/// A fast hash (every keystroke hashes the bundle files it reads; a hit still needs equal bytes, so a collision
+/// costs a comparison, never a wrong value).
 fn default_hash(bytes: &[u8]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    hasher.write(bytes);
-    hasher.finish()
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0).hash_one(bytes)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use crate::core::text::{LineIndex, excerpt};
 use crate::fs;
 use crate::oci::lookup::{PulledPolicies, WithPulled};
 use crate::server::convert::{self, Encoding};
-use crate::server::document::{Analyzed, Checking};
+use crate::server::document::{Analyzed, Checking, QUICK_CHECK, Trigger};
 use crate::server::files::{Cached, FileCache, Misses};
 use crate::server::live_diff::{self, LiveDiff};
 use crate::server::memory;
@@ -39,9 +39,9 @@ use crate::server::workspace_index;
 /// more than this many times.
 const MAX_LOAD_ROUNDS: usize = 64;
 
-/// Texts up to this size are checked on the runtime's thread itself: such a check takes a fraction of a
-/// millisecond (an edit of a 300-line contract about 0.06 ms), less than handing it to a blocking thread and
-/// back. Larger texts are checked on the blocking pool, so the protocol never waits for them.
+/// Texts up to this size may be checked on the runtime's thread itself (see `compute` for when): such a check
+/// takes a fraction of a millisecond (an edit of a 300-line contract about 0.06 ms), less than handing it to a
+/// blocking thread and back. Everything else is checked on the blocking pool, so the protocol never waits for it.
 const INLINE_CHECK_BYTES: usize = 16 * 1024;
 
 /// During a burst of edits, a check waits until no edit arrived for this long …
@@ -146,17 +146,17 @@ enum Next {
 /// ask for a check under their write lock), so a snapshot always includes the edits whose
 /// request it took, and no edit is checked twice.
 fn next(session: &Session, uri: &Uri, generation: u64, checking: &Checking) -> Next {
-    let (rope, version, bundle_root) = {
+    let (rope, version, bundle_root, edits_only) = {
         let Some(doc) = session.documents.get(uri).filter(|it| it.generation == generation) else {
             return Next::Closed;
         };
-        if !checking.take() {
+        let Some(trigger) = checking.take() else {
             return Next::Clean;
-        }
-        (doc.rope.clone(), doc.version, doc.bundle_root())
+        };
+        (doc.rope.clone(), doc.version, doc.bundle_root(), trigger == Trigger::Edits)
     };
     // The rope clone is cheap; the text is built outside the map's lock.
-    Next::Check(Snapshot { generation, version, text: Arc::from(rope.to_string()), bundle_root })
+    Next::Check(Snapshot { generation, version, text: Arc::from(rope.to_string()), bundle_root, edits_only })
 }
 
 /// Waits until the document has had no new version for `QUIET` (at most `MAX_SETTLE` in all).
@@ -187,7 +187,7 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
         analyzed.analysis.contract.as_ref().map(policy_key).filter(|it| !it.is_empty())
     });
     let mut pulled = key.as_deref().and_then(|it| session.remotes.pulled_policies(it));
-    for _ in 0..MAX_LOAD_ROUNDS {
+    for round in 0..MAX_LOAD_ROUNDS {
         // Edits already received are applied first (the protocol runs on this thread too): during a burst the
         // snapshot is then stale at once, and the burst costs one check after it, not one per edit.
         tokio::task::yield_now().await;
@@ -199,17 +199,34 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
         }
         let job = (snapshot.text.clone(), snapshot.bundle_root.clone(), session.files.clone(), workspaces.clone());
         // The newest analysis of this opening: only the part of the text an edit touched is parsed again.
-        let previous = session
+        let (previous, quick) = session
             .documents
             .get(uri)
-            .and_then(|doc| doc.analyzed.clone())
-            .filter(|it| it.generation == snapshot.generation);
+            .filter(|doc| doc.generation == snapshot.generation)
+            .map(|doc| (doc.analyzed.clone(), doc.checks_quickly))
+            .unwrap_or_default();
+        let previous = previous.filter(|it| it.generation == snapshot.generation);
+        // On this thread only what is known to be quick: a small text, checked quickly last time, asked for by
+        // edits alone (a changed bundle file or policy is parsed on first use, and may be large), first round.
+        let inline = round == 0 && quick && snapshot.edits_only && snapshot.text.len() <= INLINE_CHECK_BYTES;
         let policies = pulled.clone();
-        let run = move || run_analysis(job.0, previous, job.1, job.2, &job.3, options, policies);
-        let outcome = match snapshot.text.len() <= INLINE_CHECK_BYTES {
+        let run = move || {
+            let started = std::time::Instant::now();
+            run_analysis(job.0, previous, job.1, job.2, &job.3, options, policies).map(|it| (it, started.elapsed()))
+        };
+        let outcome = match inline {
             true => Ok(run()),
             false => tokio::task::spawn_blocking(run).await,
         };
+        let outcome = outcome.map(|it| {
+            it.map(|(result, took)| {
+                if let Some(mut doc) = session.documents.get_mut(uri).filter(|it| it.generation == snapshot.generation)
+                {
+                    doc.checks_quickly = took < QUICK_CHECK;
+                }
+                result
+            })
+        });
         let (result, misses) = match outcome {
             Ok(Some(it)) => it,
             Ok(None) | Err(_) => {

@@ -32,7 +32,13 @@ pub struct Document {
     /// Whether a dependency of the newest analysis may lead into the workspace (kept when the analysis is
     /// dropped: the document is checked again when a workspace bundle changes).
     pub leads_into_workspace: bool,
+    /// Whether the last check of this opening was quick (under [`QUICK_CHECK`]): the next one, if only edits ask
+    /// for it, may run on the protocol's thread.
+    pub checks_quickly: bool,
 }
+
+/// A check this fast may run on the protocol's thread the next time.
+pub const QUICK_CHECK: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// One analysis and the exact text it ran on.
 pub struct Analyzed {
@@ -73,25 +79,49 @@ pub struct Checking {
 #[derive(Default)]
 struct CheckState {
     dirty: bool,
+    /// Something other than an edit asked (bundle files, settings, registry answers, an opening).
+    not_edits: bool,
     running: bool,
 }
 
+/// Why a check runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// Only edits of the text asked for it since the last check.
+    Edits,
+    /// Something else did too (the bundle, the settings, the registries, an opening).
+    Other,
+}
+
 impl Checking {
-    /// Asks for a check. Returns true when no worker runs, so the caller must start one.
+    /// Asks for a check for any reason but an edit. Returns true when no worker runs, so the caller must start one.
     pub fn want(&self) -> bool {
+        self.ask(true)
+    }
+
+    /// Asks for a check of an edit. Returns true when no worker runs.
+    pub fn want_edit(&self) -> bool {
+        self.ask(false)
+    }
+
+    fn ask(&self, not_edit: bool) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|it| it.into_inner());
         state.dirty = true;
+        state.not_edits |= not_edit;
         !std::mem::replace(&mut state.running, true)
     }
 
-    /// The worker takes the request for a check; without one it stops (false).
-    pub fn take(&self) -> bool {
+    /// The worker takes the request for a check and learns why; without one it stops (`None`).
+    pub fn take(&self) -> Option<Trigger> {
         let mut state = self.state.lock().unwrap_or_else(|it| it.into_inner());
         if std::mem::take(&mut state.dirty) {
-            return true;
+            return Some(match std::mem::take(&mut state.not_edits) {
+                true => Trigger::Other,
+                false => Trigger::Edits,
+            });
         }
         state.running = false;
-        false
+        None
     }
 
     /// Whether a check was asked for since the worker last took one.
@@ -118,6 +148,7 @@ impl Document {
             last_used: 0,
             evicted: false,
             leads_into_workspace: false,
+            checks_quickly: false,
         }
     }
 
@@ -197,9 +228,15 @@ mod tests {
         assert!(checking.want(), "the first request starts a worker");
         assert!(!checking.want(), "a second request while it runs only marks the document dirty");
         assert!(!checking.want());
-        assert!(checking.take(), "the worker checks the newest text once");
-        assert!(!checking.take(), "then it is clean and stops");
-        assert!(checking.want(), "the next edit starts a worker again");
+        assert_eq!(checking.take(), Some(Trigger::Other), "the worker checks the newest text once");
+        assert_eq!(checking.take(), None, "then it is clean and stops");
+        assert!(checking.want_edit(), "the next edit starts a worker again");
+        assert!(!checking.want_edit());
+        assert_eq!(checking.take(), Some(Trigger::Edits), "only edits asked");
+        assert!(!checking.want_edit());
+        assert!(!checking.want());
+        assert_eq!(checking.take(), Some(Trigger::Other), "an edit and something else asked");
+        assert_eq!(checking.take(), None);
         checking.stop();
         assert!(checking.want(), "a worker that stopped early does not block later checks");
     }

@@ -139,6 +139,8 @@ pub struct Snapshot {
     pub version: i32,
     pub text: Arc<str>,
     pub bundle_root: Option<PathBuf>,
+    /// Only edits asked for this check (nothing about the bundle, settings or registries changed).
+    pub edits_only: bool,
 }
 
 impl Session {
@@ -223,7 +225,7 @@ impl Session {
             (doc.rope.clone(), doc.generation, doc.version, doc.bundle_root())
         };
         // The rope clone is cheap; the text is built outside the map's lock.
-        Some(Snapshot { generation, version, text: Arc::from(rope.to_string()), bundle_root })
+        Some(Snapshot { generation, version, text: Arc::from(rope.to_string()), bundle_root, edits_only: false })
     }
 
     /// The analysis of the document's current text: the published one when it is current,

@@ -57,7 +57,7 @@ pub fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
         doc.quick = None;
         doc.last_used = session.next_use();
         // Asked for under the same lock as the edit: see `diagnostics::next`.
-        (doc.checking.want(), doc.generation, doc.checking.clone())
+        (doc.checking.want_edit(), doc.generation, doc.checking.clone())
     };
     if let (true, generation, checking) = worker {
         diagnostics::start_worker(session, uri, generation, checking);
