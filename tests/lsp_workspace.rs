@@ -252,6 +252,31 @@ fn the_setting_off_reports_nothing_for_closed_files_and_clears_what_was_reported
     server.shutdown_and_exit();
 }
 
+#[test]
+fn folders_added_to_the_workspace_are_checked_and_removed_ones_forgotten() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    write(&first.path().join("a/pacto.yaml"), &contract("Bad_A", "1.0.0"));
+    write(&second.path().join("b/pacto.yaml"), &contract("b", "one"));
+    let (a, b) = (file_uri(&first.path().join("a/pacto.yaml")), file_uri(&second.path().join("b/pacto.yaml")));
+    let (mut server, init) = start(first.path(), json!({}), json!({}));
+    let folders = &init["capabilities"]["workspace"]["workspaceFolders"];
+    assert_eq!(*folders, json!({"supported": true, "changeNotifications": true}));
+    wait_published(&mut server, &[(a.clone(), vec!["SCHEMA_VIOLATION".to_string()])].into());
+
+    let folder = |dir: &Path| json!([{"uri": file_uri(dir), "name": "folder"}]);
+    let event = |added: Value, removed: Value| json!({"event": {"added": added, "removed": removed}});
+    server.notify("workspace/didChangeWorkspaceFolders", event(folder(second.path()), json!([])));
+    wait_published(&mut server, &[(b.clone(), vec!["INVALID_SEMVER".to_string()])].into());
+
+    // The first folder removed: its contract's report is cleared, and it is no longer in the workspace's.
+    server.notify("workspace/didChangeWorkspaceFolders", event(json!([]), folder(first.path())));
+    wait_published(&mut server, &[(a.clone(), Vec::new())].into());
+    let report = items(&server.request("workspace/diagnostic", json!({"previousResultIds": []})).unwrap());
+    assert_eq!(report.keys().cloned().collect::<Vec<_>>(), vec![b], "{report:?}");
+    server.shutdown_and_exit();
+}
+
 const DIGEST: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 /// `payments` 1.4.0; `orders` needs `../payments` at `^2.0.0` (incompatible); `billing` needs it by an `oci://`

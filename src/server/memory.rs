@@ -36,10 +36,7 @@ static TRIM_PENDING: AtomicBool = AtomicBool::new(false);
 /// Drops the analyses of the least recently used documents (never `keep`'s) until the texts of the kept ones
 /// fit in [`KEPT_TEXT_BUDGET`].
 pub fn evict_cold(session: &Session, keep: &Uri) {
-    evict_to(session, keep, KEPT_TEXT_BUDGET);
-}
-
-fn evict_to(session: &Session, keep: &Uri, budget: usize) {
+    let budget = KEPT_TEXT_BUDGET;
     let mut kept: Vec<(u64, Uri, usize)> = Vec::new();
     let mut total = 0;
     for doc in session.documents.iter() {

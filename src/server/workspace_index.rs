@@ -737,6 +737,13 @@ pub fn settings_changed(session: &Session) {
     session.workspace.rescan(true);
 }
 
+/// The workspace folders changed: they are walked again (contracts no longer under any folder are forgotten).
+pub fn folders_changed(session: &Session) {
+    if session.workspace.started.get().is_some() {
+        session.workspace.rescan(false);
+    }
+}
+
 /// `$/progress` for a walk's checks, when the client shows progress.
 #[derive(Default)]
 struct Progress {

@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::{
     HoverProviderCapability, InitializeParams, InitializeResult, OneOf, Registration, RenameOptions,
     ResourceOperationKind, SaveOptions, SelectionRangeProviderCapability, ServerCapabilities, ServerInfo,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
-    WorkDoneProgressOptions,
+    WorkDoneProgressOptions, WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
 };
 
 use crate::server::convert::Encoding;
@@ -114,6 +114,13 @@ pub fn initialize(session: &Session, params: InitializeParams) -> InitializeResu
                     workspace_diagnostics: true,
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })
+            }),
+            workspace: Some(WorkspaceServerCapabilities {
+                workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(OneOf::Left(true)),
+                }),
+                file_operations: None,
             }),
             ..ServerCapabilities::default()
         },
