@@ -1,7 +1,7 @@
 //! Quick fixes and source actions: fixture in, chosen action applied, exact text out, and the
 //! finding it fixes gone after checking again. Every case also runs with CRLF line breaks.
 
-use pacto_lsp::core::check::{Analysis, Environment, Options, analyze};
+use pacto_lsp::core::check::{Analysis, Compatibility, Environment, Options, analyze};
 use pacto_lsp::core::date::{self, Date};
 use pacto_lsp::core::finding::{Code, Detail};
 use pacto_lsp::core::ide::actions::{self, ActionKind};
@@ -180,6 +180,33 @@ fn add_readiness_section_bumps_the_version_in_the_same_action() {
         )
     );
     assert!(check(&output).findings.is_empty(), "{:#?}", check(&output).findings);
+}
+
+/// The titles of the actions offered for the whole of `text`, checked under `compatibility`.
+fn titles_under(text: &str, compatibility: Compatibility) -> Vec<String> {
+    let options = Options { today: today(), readiness_gate: false, warn_days: 14, compatibility };
+    let analysis = analyze(text, &options, &Environment::default());
+    actions::actions(text, &analysis, 0..text.len(), today()).into_iter().map(|it| it.title).collect()
+}
+
+#[test]
+fn under_the_v2_meaning_1_0_and_1_1_are_given_no_readiness_section() {
+    let readiness = "readiness:\n  checks: []\n";
+    for version in ["1.0", "1.1"] {
+        let bare = format!("pactoVersion: \"{version}\"\n{HEAD}");
+        assert!(titles_under(&bare, Compatibility::V1).contains(&"Add readiness section".to_string()));
+        let titles = titles_under(&bare, Compatibility::V2);
+        assert!(!titles.contains(&"Add readiness section".to_string()), "{version}: {titles:?}");
+        let with = format!("{bare}{readiness}");
+        let titles = titles_under(&with, Compatibility::V2);
+        assert!(!titles.contains(&"Bump pactoVersion to 1.1".to_string()), "{version}: {titles:?}");
+    }
+    assert!(
+        titles_under(&format!("pactoVersion: \"1.0\"\n{HEAD}{readiness}"), Compatibility::V1)
+            .contains(&"Bump pactoVersion to 1.1".to_string())
+    );
+    let titles = titles_under(&format!("pactoVersion: \"1.2\"\n{HEAD}"), Compatibility::V2);
+    assert!(titles.contains(&"Add readiness section".to_string()), "{titles:?}");
 }
 
 /// The action titled `title` is not offered on `text`.

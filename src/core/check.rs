@@ -48,6 +48,8 @@ pub struct Analysis {
     pub parsed: Parsed,
     /// The format the contract declares, if it is one we implement.
     pub version: Option<SchemaVersion>,
+    /// The meaning of 1.0 and 1.1 it was checked under (the `compatibility` option).
+    pub compatibility: Compatibility,
     pub contract: Option<Contract>,
     /// The 1.1 readiness report.
     pub readiness: Option<Report>,
@@ -88,7 +90,7 @@ pub fn analyze_incremental(
 /// Every layer after parsing.
 fn analyze_parsed(text: &str, parsed: Parsed, options: &Options, env: &Environment<'_>) -> Analysis {
     let mut issues: Vec<Finding> = parsed.problems.iter().map(problem_finding).collect();
-    let mut analysis = Analysis { parsed, ..Analysis::default() };
+    let mut analysis = Analysis { parsed, compatibility: options.compatibility, ..Analysis::default() };
     if !analysis.parsed.is_complete() {
         analysis.findings = sorted(issues);
         return analysis;

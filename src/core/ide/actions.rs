@@ -12,7 +12,7 @@ use crate::core::ide::scalar::{escape_double, in_quote};
 use crate::core::model::InterfaceType;
 use crate::core::ociref::{self, OciRef};
 use crate::core::path::{Path, Segment};
-use crate::core::schema::SchemaVersion;
+use crate::core::schema::{Compatibility, SchemaVersion};
 use crate::core::yaml::{NodeId, NodeKind, ScalarStyle, Tree, scalar_to_json, skip_properties};
 
 /// Days a renewed readiness check is extended by, from today.
@@ -70,7 +70,10 @@ fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, 
     let at_root = |key: &str| finding.path == Path::root().key(key);
     match (finding.code, &finding.detail) {
         (Code::SCHEMA_VIOLATION, Some(Detail::UnknownKey(key)))
-            if key == "readiness" && at_root(key) && analysis.version == Some(SchemaVersion::V1_0) =>
+            if key == "readiness"
+                && at_root(key)
+                && analysis.version == Some(SchemaVersion::V1_0)
+                && analysis.compatibility == Compatibility::V1 =>
         {
             bump_version(tree)
                 .map(|edit| vec![fix("Bump pactoVersion to 1.1".into(), true, vec![edit])])
@@ -332,7 +335,10 @@ pub fn pin_to_digest(tree: &Tree, wanted: &PinWanted, digest: &str) -> Option<Ac
 fn source_actions(text: &str, tree: &Tree, analysis: &Analysis, today: Date) -> Vec<Action> {
     let mut out = Vec::new();
     let has_readiness = tree.root().and_then(|root| tree.entry(root, "readiness")).is_some();
-    if analysis.version == Some(SchemaVersion::V1_0) && has_readiness {
+    // Under the v2 CLI's meaning neither 1.0 nor 1.1 has a readiness section: bumping 1.0 to 1.1 for one, or adding
+    // one, would only trade one error for another (the migrations to 1.2 and 2.0 are offered instead).
+    let v1 = analysis.compatibility == Compatibility::V1;
+    if analysis.version == Some(SchemaVersion::V1_0) && has_readiness && v1 {
         if let Some(edit) = bump_version(tree) {
             out.push(Action {
                 title: "Bump pactoVersion to 1.1".into(),
@@ -343,7 +349,11 @@ fn source_actions(text: &str, tree: &Tree, analysis: &Analysis, today: Date) -> 
             });
         }
     }
-    if !has_readiness && let Some(version) = analysis.version {
+    let gains_readiness = |version: SchemaVersion| match version {
+        SchemaVersion::V1_0 => SchemaVersion::V1_1.has_readiness(analysis.compatibility),
+        other => other.has_readiness(analysis.compatibility),
+    };
+    if !has_readiness && let Some(version) = analysis.version.filter(|it| gains_readiness(*it)) {
         let expires = today.add_days(RENEW_DAYS);
         let name = service_name(tree).filter(|it| is_url_segment(it)).unwrap_or_else(|| "service".into());
         let skeleton = readiness_skeleton(version, &name, expires);
