@@ -192,6 +192,69 @@ fn an_existing_tag_is_kept_without_force_and_replaced_with_it() {
     assert_eq!(std::fs::read(temp.path().join("pulled/docs/deep/notes.md")).unwrap(), b"changed\n");
 }
 
+/// A TCP proxy in front of `target` that keeps every byte clients send (the request lines are read from it).
+fn recording_proxy(target: String) -> (String, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = sent.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = std::net::TcpStream::connect(&target) else { continue };
+            let (mut client_in, mut server_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut server_in, mut client_out) = (server, client);
+            let record = record.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                while let Ok(n @ 1..) = client_in.read(&mut buf) {
+                    record.lock().unwrap().extend_from_slice(&buf[..n]);
+                    if server_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = server_out.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut server_in, &mut client_out);
+                let _ = client_out.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (addr, sent)
+}
+
+/// How many requests in `sent` start with `line` (a method and a path prefix).
+fn requests(sent: &std::sync::Mutex<Vec<u8>>, line: &str) -> usize {
+    let sent = sent.lock().unwrap();
+    String::from_utf8_lossy(&sent).matches(&format!("\r\n{line}")).count()
+        + usize::from(sent.starts_with(line.as_bytes()))
+}
+
+#[test]
+fn blobs_the_repository_holds_are_not_uploaded_again() {
+    if !available("the blob reuse test") {
+        return;
+    }
+    let registry = Registry::start();
+    let (proxy, sent) = recording_proxy(registry.addr.clone());
+    let temp = tempfile::tempdir().unwrap();
+    bundle(temp.path(), "orders");
+    let uploads = "POST /v2/acme/orders/blobs/uploads/";
+    let first = run(temp.path(), &["push", &format!("oci://{proxy}/acme/orders:1.0.0"), "-p", "orders"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(requests(&sent, uploads), 2, "the layer and the config are uploaded once each");
+    // The same bundle under another tag: the registry is asked about both blobs, and neither is sent again.
+    let second = run(temp.path(), &["push", &format!("oci://{proxy}/acme/orders:copy"), "-p", "orders"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert_eq!(requests(&sent, uploads), 2, "nothing uploaded for the second tag");
+    assert!(requests(&sent, "HEAD /v2/acme/orders/blobs/sha256:") >= 4);
+    assert_eq!(digest(&second), digest(&first));
+    let pulled = run(temp.path(), &["pull", &format!("oci://{}/acme/orders:copy", registry.addr), "-o", "copy"]);
+    assert_eq!(pulled.status.code(), Some(0), "{}", stderr(&pulled));
+    assert_eq!(files(&temp.path().join("copy")), files(&temp.path().join("orders")));
+}
+
 #[test]
 fn a_missing_tag_is_a_clear_error_naming_the_registry() {
     if !available("the missing-tag test") {

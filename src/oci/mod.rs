@@ -573,10 +573,16 @@ impl Registry for OciRegistry {
             let config_digest = sha256_digest(&config);
             let total = packed.bytes.len() as u64 + config.len() as u64;
             let transfer = Transfer::start(self.progress.as_deref(), Direction::Push, reference, total);
-            client.push_blob(&image, packed.bytes.clone(), &layer_digest).await.map_err(failed)?;
-            transfer.advance(packed.bytes.len() as u64);
-            client.push_blob(&image, config.clone(), &config_digest).await.map_err(failed)?;
-            transfer.advance(config.len() as u64);
+            for (bytes, digest) in [(&packed.bytes, &layer_digest), (&config, &config_digest)] {
+                // A blob the repository holds already (the same bundle under another tag, a push repeated) is
+                // not sent again. A registry that cannot say gets it anyway.
+                if client.blob_exists(&image, digest).await.unwrap_or(false) {
+                    tracing::debug!(digest = digest.as_str(), "blob already in the repository; not uploaded");
+                } else {
+                    client.push_blob(&image, bytes.clone(), digest).await.map_err(failed)?;
+                }
+                transfer.advance(bytes.len() as u64);
+            }
             let manifest = serde_json::json!({
                 "schemaVersion": 2,
                 "mediaType": MANIFEST_MEDIA_TYPE,
