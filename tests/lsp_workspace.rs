@@ -277,6 +277,32 @@ fn folders_added_to_the_workspace_are_checked_and_removed_ones_forgotten() {
     server.shutdown_and_exit();
 }
 
+#[test]
+fn a_closed_contract_with_an_oci_policy_ref_never_pulled_fails_closed_and_says_how_to_check_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = "oci://127.0.0.1:9/acme/org:1.0.0";
+    let text = format!(
+        "pactoVersion: \"1.1\"\nservice:\n  name: svc\n  version: 1.0.0\npolicies:\n  - name: org\n    ref: {policy}\n"
+    );
+    write(&dir.path().join("svc/pacto.yaml"), &text);
+    let uri = file_uri(&dir.path().join("svc/pacto.yaml"));
+    let (mut server, _) = start(dir.path(), json!({}), json!({}));
+    let message = server.wait_for("the closed contract's report", |it| {
+        it["method"] == "textDocument/publishDiagnostics" && it["params"]["uri"] == uri.as_str()
+    });
+    let diagnostics = message["params"]["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["code"], "POLICY_REF_UNRESOLVED");
+    assert_eq!(
+        diagnostics[0]["message"],
+        format!(
+            "cannot resolve policy ref `{policy}`: `{policy}` is not pulled yet: open the contract to pull it from its \
+             registry"
+        )
+    );
+    server.shutdown_and_exit();
+}
+
 const DIGEST: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 /// `payments` 1.4.0; `orders` needs `../payments` at `^2.0.0` (incompatible); `billing` needs it by an `oci://`

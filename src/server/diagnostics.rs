@@ -17,20 +17,18 @@ use std::time::Duration;
 use serde_json::json;
 use tower_lsp_server::ls_types::{CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Uri};
 
-use crate::core::bundle::BundleRef;
 use crate::core::check::{Analysis, Environment, Options, analyze, analyze_incremental};
 use crate::core::finding::{Code, Finding, Severity};
-use crate::core::policy::PolicyResolver;
 use crate::core::registry;
-use crate::core::text::{LineIndex, excerpt};
+use crate::core::text::LineIndex;
 use crate::fs;
-use crate::oci::lookup::{PulledPolicies, WithPulled};
+use crate::oci::lookup::PulledPolicies;
 use crate::server::convert::{self, Encoding};
 use crate::server::document::{Analyzed, Checking, QUICK_CHECK, Trigger};
 use crate::server::files::{Cached, FileCache, Misses};
 use crate::server::live_diff::{self, LiveDiff};
 use crate::server::memory;
-use crate::server::registry::{asks_registries, policy_key};
+use crate::server::registry::{CheckOf, EditorPolicies, asks_registries, policy_key};
 use crate::server::session::{Asking, Session, Snapshot, fault_injected, today};
 use crate::server::workspace_index;
 
@@ -288,43 +286,12 @@ fn run_analysis(
         let loader = Arc::new(Cached { cache: files, misses: misses.clone() });
         let bundle = fs::bundle(&root, &root, loader.clone());
         let local = fs::Resolver { boundary: fs::boundary(&root, workspaces), loader };
-        let resolver = Policies { local: &local, pulled: pulled.as_deref() };
+        let resolver = EditorPolicies { local: &local, pulled: pulled.as_deref(), check_of: CheckOf::OpenDocument };
         let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
         let analysis = check(&env);
         (analysis, misses.take())
     }))
     .ok()
-}
-
-/// The check's policy resolver: local refs through the folder resolver as always, `oci://` ones from the
-/// bundles pulled for the contract (in the background, see [`ask_registries`]). A ref not pulled yet fails
-/// closed with a message that says it is being pulled; the check runs again when it arrives.
-struct Policies<'a> {
-    local: &'a fs::Resolver,
-    pulled: Option<&'a PulledPolicies>,
-}
-
-impl PolicyResolver for Policies<'_> {
-    fn open(&self, from: &BundleRef, reference: &str) -> Result<BundleRef, String> {
-        if !reference.starts_with("oci://") {
-            return self.local.open(from, reference);
-        }
-        // A set that reached the cap left refs out on purpose (`WithPulled` says so); otherwise a ref it
-        // lacks is one the contract gained since the pull, and is being pulled now.
-        let full = |it: &PulledPolicies| it.refs().count() >= crate::oci::lookup::MAX_PULLED_POLICIES;
-        match self.pulled {
-            Some(pulled) if full(pulled) || pulled.refs().any(|(it, _)| it == reference) => {
-                WithPulled { local: Some(self.local), pulled }.open(from, reference)
-            }
-            _ if !asks_registries() => {
-                Err(format!("`{}` is not pulled: the server asks no registry on its own", excerpt(reference)))
-            }
-            _ => Err(format!(
-                "`{}` is being pulled from its registry; the policy is checked when it arrives",
-                excerpt(reference)
-            )),
-        }
-    }
 }
 
 /// Registry work a published version wants done in the background.

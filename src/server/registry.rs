@@ -13,10 +13,13 @@ use std::time::{Duration, Instant};
 use dashmap::DashMap;
 use tokio::sync::OnceCell;
 
+use crate::core::bundle::BundleRef;
 use crate::core::ociref::OciRef;
+use crate::core::policy::PolicyResolver;
 use crate::core::registry::{Lookup, Lookups, Wanted};
+use crate::core::text::excerpt;
 use crate::oci::cache::Cache;
-use crate::oci::lookup::{self, PulledPolicies, Registries};
+use crate::oci::lookup::{self, PulledPolicies, Registries, WithPulled};
 use crate::server::settings::Settings;
 
 /// How long an answer about a tag (or a tagless ref) and a tag list are trusted, like the pull cache's tags.
@@ -229,4 +232,52 @@ async fn warm(registries: &Arc<Registries>, reference: &str) {
         registries.get(&host);
     })
     .await;
+}
+
+/// Whose check it is, which decides what an `oci://` policy ref that is not pulled yet means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckOf {
+    /// An open document: its refs are being pulled in the background (unless the server asks no registry).
+    OpenDocument,
+    /// A closed file of the workspace: it never starts a pull.
+    ClosedFile,
+}
+
+/// The editor's policy resolver: local refs through the folder resolver, `oci://` ones from the bundles pulled
+/// for the contract. A ref not pulled fails closed, saying why and how it gets checked.
+pub struct EditorPolicies<'a> {
+    pub local: &'a crate::fs::Resolver,
+    pub pulled: Option<&'a PulledPolicies>,
+    pub check_of: CheckOf,
+}
+
+impl PolicyResolver for EditorPolicies<'_> {
+    fn open(&self, from: &BundleRef, reference: &str) -> Result<BundleRef, String> {
+        if !reference.starts_with("oci://") {
+            return self.local.open(from, reference);
+        }
+        // A set that reached the cap left refs out on purpose (`WithPulled` says so); otherwise a ref it lacks is
+        // one the contract gained since the pull.
+        let full = |it: &PulledPolicies| it.refs().count() >= lookup::MAX_PULLED_POLICIES;
+        match self.pulled {
+            Some(pulled) if full(pulled) || pulled.refs().any(|(it, _)| it == reference) => {
+                WithPulled { local: Some(self.local), pulled }.open(from, reference)
+            }
+            _ => Err(match self.check_of {
+                CheckOf::ClosedFile => {
+                    format!(
+                        "`{}` is not pulled yet: open the contract to pull it from its registry",
+                        excerpt(reference)
+                    )
+                }
+                CheckOf::OpenDocument if !asks_registries() => {
+                    format!("`{}` is not pulled: the server asks no registry on its own", excerpt(reference))
+                }
+                CheckOf::OpenDocument => format!(
+                    "`{}` is being pulled from its registry; the policy is checked when it arrives",
+                    excerpt(reference)
+                ),
+            }),
+        }
+    }
 }

@@ -23,22 +23,21 @@ use std::time::{Duration, Instant};
 
 use tower_lsp_server::ls_types::{self as lsp, Diagnostic, Location, Uri};
 
-use crate::core::bundle::{BundleRef, FileRead};
+use crate::core::bundle::FileRead;
 use crate::core::check::{Environment, analyze};
 use crate::core::finding::Finding;
 use crate::core::ide::workspace::{self as engine, Summary, Target};
 use crate::core::model::Contract;
-use crate::core::policy::PolicyResolver;
 use crate::core::registry::{self, Lookup, Remote};
-use crate::core::text::{LineIndex, excerpt};
+use crate::core::text::LineIndex;
 use crate::core::yaml::Tree;
 use crate::fs::{self, FileKey};
-use crate::oci::lookup::{PulledPolicies, WithPulled};
+use crate::oci::lookup::PulledPolicies;
 use crate::server::convert;
 use crate::server::diagnostics;
 use crate::server::document::Analyzed;
 use crate::server::handlers::lifecycle::CLIENT_REQUEST_TIMEOUT;
-use crate::server::registry::policy_key;
+use crate::server::registry::{CheckOf, EditorPolicies, policy_key};
 use crate::server::session::{Session, file_path, today};
 
 /// The background checker waits until no edit or request was handled for this long.
@@ -442,7 +441,7 @@ fn check(session: &Arc<Session>, handle: &tokio::runtime::Handle, path: &Path, f
         let bundle = fs::bundle(&root, &root, loader.clone());
         let local = fs::Resolver { boundary: fs::boundary(&root, &workspaces), loader };
         let pulled = cached_policies(session, &text);
-        let resolver = ClosedPolicies { local: &local, pulled: pulled.as_deref() };
+        let resolver = EditorPolicies { local: &local, pulled: pulled.as_deref(), check_of: CheckOf::ClosedFile };
         let env = Environment { bundle: Some(&bundle), resolver: Some(&resolver) };
         analyze(&text, &session.settings().options(today()), &env)
     };
@@ -570,30 +569,6 @@ fn cached_policies(session: &Session, text: &str) -> Option<Arc<PulledPolicies>>
     let contract = Contract::from_json(&parsed.tree.document_json().ok()?);
     let key = policy_key(&contract);
     if key.is_empty() { None } else { session.remotes.pulled_policies(&key) }
-}
-
-/// The policy resolver of a closed file: local refs as always, `oci://` ones only from bundles pulled before
-/// (a closed file never starts a pull); a ref not pulled fails closed and says how to get it checked.
-struct ClosedPolicies<'a> {
-    local: &'a fs::Resolver,
-    pulled: Option<&'a PulledPolicies>,
-}
-
-impl PolicyResolver for ClosedPolicies<'_> {
-    fn open(&self, from: &BundleRef, reference: &str) -> Result<BundleRef, String> {
-        if !reference.starts_with("oci://") {
-            return self.local.open(from, reference);
-        }
-        match self.pulled {
-            Some(pulled) if pulled.refs().any(|(it, _)| it == reference) => {
-                WithPulled { local: Some(self.local), pulled }.open(from, reference)
-            }
-            _ => Err(format!(
-                "`{}` is not pulled yet: open the contract to pull it from its registry",
-                excerpt(reference)
-            )),
-        }
-    }
 }
 
 /// The registry-aware warnings of a contract, from the registries' cached answers and the workspace: a
