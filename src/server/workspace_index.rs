@@ -419,6 +419,11 @@ fn check(session: &Arc<Session>, handle: &tokio::runtime::Handle, path: &Path, f
     if !enabled(session) {
         return;
     }
+    // Queued before its folder left the workspace: forgotten rather than checked.
+    if !session.workspaces().iter().any(|folder| path.starts_with(folder)) {
+        forget(session, handle, path);
+        return;
+    }
     let Some(root) = path.parent().map(Path::to_path_buf) else { return };
     let text = match fs::gate::read(&FileKey::in_bundle(&root, "pacto.yaml")) {
         FileRead::File(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
