@@ -216,22 +216,16 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
             true => Ok(run()),
             false => tokio::task::spawn_blocking(run).await,
         };
-        let outcome = outcome.map(|it| {
-            it.map(|(result, took)| {
-                if let Some(mut doc) = session.documents.get_mut(uri).filter(|it| it.generation == snapshot.generation)
-                {
-                    doc.checks_quickly = took < QUICK_CHECK;
-                }
-                result
-            })
-        });
-        let (result, misses) = match outcome {
+        let ((result, misses), took) = match outcome {
             Ok(Some(it)) => it,
             Ok(None) | Err(_) => {
                 tracing::error!(uri = uri.as_str(), "analysis panicked; diagnostics not updated");
                 return None;
             }
         };
+        if let Some(mut doc) = session.documents.get_mut(uri).filter(|it| it.generation == snapshot.generation) {
+            doc.checks_quickly = took < QUICK_CHECK;
+        }
         tracing::debug!(
             uri = uri.as_str(),
             generation = snapshot.generation,
