@@ -143,6 +143,27 @@ fn readiness_expires_is_the_earliest_check_expiry() {
 }
 
 #[test]
+fn a_new_descriptor_ref_is_written_in_the_quotes_of_the_old_value() {
+    let head = "pactoVersion: \"1.1\"\nservice:\n  name: db\n  version: 1.0.0\n  owner: team/db\ninterfaces:\n  - name: sql\n    type: grpc\n    port: 5432\n";
+    for (contract, expected) in [
+        ("contract: 'it''s'", "ref: 'it''s.grpc.yaml'"),
+        ("contract: \"say \\\"hi\\\"\"", "ref: \"say \\\"hi\\\".grpc.yaml\""),
+        ("contract: api.proto", "ref: api.grpc.yaml"),
+        ("contract: \"a\\u0085'b\"", "ref: \"a\\u0085'b.grpc.yaml\""),
+    ] {
+        let text = format!("{head}    {contract}\n");
+        let migration = migrate::to_2_0(&text).unwrap_or_else(|it| panic!("{contract}: {it}"));
+        let after = migration.apply(&text);
+        assert!(after.contains(&format!("    {expected}\n")), "{contract}:\n{after}");
+        let parsed = pacto_lsp::core::yaml::parse(&after);
+        assert!(parsed.problems.is_empty(), "{contract}: {:?}\n{after}", parsed.problems);
+        let path = migration.new_files.iter().map(|it| it.path.clone()).next().unwrap();
+        let reference = parsed.tree.document_json().unwrap()["interfaces"][0]["ref"].clone();
+        assert_eq!(reference, serde_json::Value::String(path), "{contract}");
+    }
+}
+
+#[test]
 fn refusals_say_why() {
     let cases = [
         ("pactoVersion: \"2.0\"\nservice: {name: a, version: 1}\n", SchemaVersion::V1_2, "newer than 1.2"),

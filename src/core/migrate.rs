@@ -389,8 +389,9 @@ impl<'d, 'a> Work<'d, 'a> {
                     if kind == "grpc" && !is_yaml_or_json(&path) {
                         let stem = path.strip_suffix(".proto").unwrap_or(&path);
                         let descriptor = unique(&mut taken, stem, ".grpc.yaml");
-                        let span = doc.tree.text_span(entry.value).ok_or("a `contract` value is not plain text")?;
-                        self.edit(span, descriptor.clone());
+                        let (span, text) = string_edit(&doc.tree, entry.value, &descriptor)
+                            .ok_or("a `contract` value is not plain text")?;
+                        self.edit(span, text);
                         self.migration.new_files.push(NewFile {
                             path: descriptor.clone(),
                             content: grpc_descriptor(&service_name, &name, &path),
@@ -750,6 +751,23 @@ fn excerpt(value: &str) -> std::borrow::Cow<'_, str> {
 /// A name for a comment line: no line breaks or control characters.
 fn comment_safe(value: &str) -> String {
     value.chars().map(|it| if it.is_control() { ' ' } else { it }).collect()
+}
+
+/// The edit that makes the string `node` read `value`, in the node's own quotes when they can hold it (a `'`
+/// doubled, a `"` escaped), else double-quoted in their place; plain when the node is plain or a block scalar and
+/// `value` can be plain.
+fn string_edit(tree: &Tree, node: NodeId, value: &str) -> Option<(Range<usize>, String)> {
+    let span = tree.text_span(node)?;
+    let quote = match tree.scalar(node)?.style {
+        ScalarStyle::SingleQuoted => Some('\''),
+        ScalarStyle::DoubleQuoted => Some('"'),
+        ScalarStyle::Plain | ScalarStyle::Literal | ScalarStyle::Folded => None,
+    };
+    match crate::core::ide::scalar::in_quote(value, quote) {
+        Some(text) => Some((span, text)),
+        // Single quotes cannot hold it: the quotes around the span are replaced too.
+        None => Some((span.start - 1..span.end + 1, format!("\"{}\"", crate::core::ide::scalar::escape_double(value)))),
+    }
 }
 
 fn quoted(value: &str) -> String {
