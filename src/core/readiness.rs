@@ -296,15 +296,7 @@ pub fn assessment_gate(report: &Assessment) -> Option<Issue> {
         Code::READINESS_GATE_UNMET,
         Path::root().key("readiness"),
         Anchor::Key,
-        format!(
-            "{reason}: score {}, minScore {} ({} done, {} partial, {} not-done, {} deferred)",
-            report.score,
-            report.min_score,
-            report.done_count,
-            report.partial_count,
-            report.not_done_count,
-            report.deferred_count
-        ),
+        format!("{reason}: score {}, minScore {} ({})", report.score, report.min_score, item_counts(report)),
     ))
 }
 
@@ -351,6 +343,14 @@ fn plural(count: i64, noun: &str) -> String {
         1 => noun.to_string(),
         _ => format!("{noun}s"),
     }
+}
+
+/// How many items of an assessment are in each status: `1 done, 0 partial, 2 not-done, 0 deferred`.
+pub fn item_counts(report: &Assessment) -> String {
+    format!(
+        "{} done, {} partial, {} not-done, {} deferred",
+        report.done_count, report.partial_count, report.not_done_count, report.deferred_count
+    )
 }
 
 #[cfg(test)]

@@ -482,7 +482,7 @@ fn backtick_list(items: &[&str]) -> String {
 }
 
 /// The allowed key closest to a mistyped one (edit distance at most 2, or same letters ignoring case).
-fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
     // The distance is at least the difference in length, so a key much longer than every candidate
     // (a hostile one, megabytes long) is not compared at all.
     let longest = allowed.iter().map(|it| it.chars().count()).max()?;

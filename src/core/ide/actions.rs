@@ -59,14 +59,12 @@ pub fn actions(text: &str, analysis: &Analysis, range: Range<usize>, today: Date
     out
 }
 
+/// A quick fix (the findings it fixes are filled in by `actions`).
+fn fix(title: String, preferred: bool, edits: Vec<(Range<usize>, String)>) -> Action {
+    Action { title, kind: ActionKind::QuickFix, fixes: Vec::new(), preferred, edits }
+}
+
 fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, today: Date) -> Vec<Action> {
-    let fix = |title: String, preferred: bool, edits: Vec<(Range<usize>, String)>| Action {
-        title,
-        kind: ActionKind::QuickFix,
-        fixes: Vec::new(),
-        preferred,
-        edits,
-    };
     let at_root = |key: &str| finding.path == Path::root().key(key);
     match (finding.code, &finding.detail) {
         (Code::SCHEMA_VIOLATION, Some(Detail::UnknownKey(key)))
@@ -145,13 +143,6 @@ fn quick_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding, 
 
 /// Quick fixes for the 1.2 / 2.0 codes and for a misspelt key (any version).
 fn format_fixes(text: &str, tree: &Tree, analysis: &Analysis, finding: &Finding) -> Vec<Action> {
-    let fix = |title: String, preferred: bool, edits: Vec<(Range<usize>, String)>| Action {
-        title,
-        kind: ActionKind::QuickFix,
-        fixes: Vec::new(),
-        preferred,
-        edits,
-    };
     let node = tree.get(&finding.path);
     match (finding.code, &finding.detail) {
         (Code::SCHEMA_VIOLATION, Some(Detail::UnknownKey(key))) => rename_key(tree, analysis, &finding.path, key)
@@ -200,28 +191,14 @@ fn rename_key(tree: &Tree, analysis: &Analysis, path: &Path, key: &str) -> Optio
         return None;
     }
     let allowed = version.allowed_keys(&parent);
-    let name = closest_key(key, &allowed)?;
+    // The key the unknown-key message suggests.
+    let name = crate::core::structural::closest(key, &allowed)?;
     let mapping = tree.get(&parent)?;
     if tree.entry(mapping, name).is_some() {
         return None;
     }
     let edit = set_string(tree, tree.key_node(path)?, name)?;
     Some((name.to_string(), edit))
-}
-
-/// The allowed key within a small edit distance of `key`, as the unknown-key message picks it.
-fn closest_key<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    let longest = allowed.iter().map(|it| it.chars().count()).max()?;
-    if key.chars().nth(longest + 2).is_some() {
-        return None;
-    }
-    let lower = key.to_lowercase();
-    allowed
-        .iter()
-        .map(|candidate| (crate::core::structural::edit_distance(&lower, &candidate.to_lowercase()), *candidate))
-        .filter(|(distance, candidate)| *distance <= 2.min(candidate.len() / 3 + 1))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
 }
 
 /// An extension ref written as a URL or a path (`https://example.com/flags`, `/example.com/flags`)

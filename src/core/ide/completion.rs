@@ -196,16 +196,7 @@ fn block_snippets_2_0(cursor: &Cursor) -> Vec<Completion> {
 /// Whole-block snippets where a user typically starts one.
 fn block_snippets(cursor: &Cursor) -> Vec<Completion> {
     let pad = |n: usize| " ".repeat(cursor.column + n);
-    let snippet = |label: &str, detail: &str, body: String| Completion {
-        label: label.into(),
-        kind: Kind::Snippet,
-        detail: Some(detail.into()),
-        documentation: None,
-        insert: body,
-        is_snippet: true,
-        replace: cursor.replace.clone(),
-        sort: format!("2{label}"),
-    };
+    let snippet = |label: &str, detail: &str, body: String| snippet(cursor, label, detail, body);
     let mut out = Vec::new();
     match cursor.path.segments() {
         [] if !cursor.siblings.iter().any(|it| it == "runtime") => out.push(snippet(

@@ -150,12 +150,9 @@ pub fn assessment_summary(report: &Assessment) -> String {
     };
     let gate = if report.passing { "passes" } else { "fails" };
     format!(
-        "Assessment score **{}** / minScore {} — the gate {gate}; {expiry} ({} done, {} partial, {} not-done, {} deferred).",
+        "Assessment score **{}** / minScore {} — the gate {gate}; {expiry} ({}).",
         report.score,
         report.min_score,
-        report.done_count,
-        report.partial_count,
-        report.not_done_count,
-        report.deferred_count
+        crate::core::readiness::item_counts(report)
     )
 }
