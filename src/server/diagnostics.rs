@@ -203,7 +203,6 @@ pub async fn compute(session: &Arc<Session>, uri: &Uri, snapshot: &Snapshot, dro
             .filter(|doc| doc.generation == snapshot.generation)
             .map(|doc| (doc.analyzed.clone(), doc.checks_quickly))
             .unwrap_or_default();
-        let previous = previous.filter(|it| it.generation == snapshot.generation);
         // On this thread only what is known to be quick: a small text, checked quickly last time, asked for by
         // edits alone (a changed bundle file or policy is parsed on first use, and may be large), first round.
         let inline = round == 0 && quick && snapshot.edits_only && snapshot.text.len() <= INLINE_CHECK_BYTES;
